@@ -1,0 +1,3 @@
+from aerostore.cli.main import main
+
+main()

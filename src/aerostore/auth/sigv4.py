@@ -1,0 +1,433 @@
+"""AWS Signature Version 4 verification for S3: header auth, presigned URLs, anonymous.
+
+Pure functions, no I/O. ``verify`` turns a request's method, path, query and headers into an
+``AuthResult`` or raises the S3 error AWS would answer with. The body is not read here: when the
+client signed a payload hash, the body reader checks it later, and ``auth/chunked.py`` checks the
+chunk signatures of ``aws-chunked`` bodies, chaining from ``AuthResult.seed_signature``.
+
+See https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-authenticating-requests.html
+"""
+
+from __future__ import annotations
+
+import calendar
+import functools
+import hashlib
+import hmac
+import re
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import ClassVar, Protocol
+from urllib.parse import quote, unquote, unquote_to_bytes
+
+from aerostore.s3 import errors
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+STREAMING_SIGNED = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+STREAMING_SIGNED_TRAILER = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
+STREAMING_UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+SERVICE = "s3"
+TERMINATOR = "aws4_request"
+MAX_EXPIRES = 604800  # seven days
+
+AUTHORIZATION = "authorization"
+X_AMZ_DATE = "x-amz-date"
+X_AMZ_CONTENT_SHA256 = "x-amz-content-sha256"
+PRESIGN_PARAMS = (
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Date",
+    "X-Amz-Expires",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Signature",
+)
+
+_PAYLOAD_CONSTANTS = frozenset(
+    {UNSIGNED_PAYLOAD, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER}
+)
+_HEX64 = re.compile(r"[0-9a-fA-F]{64}")
+_AMZ_DATE = re.compile(r"\d{8}T\d{6}Z")
+_UNSUPPORTED = "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256."
+_MALFORMED = "The authorization header is malformed; "
+_DATE_MISMATCH = "Invalid credential date. Date is not the same as X-Amz-Date."
+_PRESIGN_EXCLUDE = frozenset({"X-Amz-Signature"})
+_PREFIXES: dict[type[errors.S3Error], str] = {
+    errors.AuthorizationHeaderMalformed: _MALFORMED,
+    errors.AuthorizationQueryParametersError: "Error parsing the X-Amz-Credential parameter; ",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who made a request. Anonymous is the explicit ``Principal.ANONYMOUS``, never ``None``."""
+
+    ANONYMOUS: ClassVar[Principal]
+    access_key: str
+    user: str
+    is_root: bool
+
+
+Principal.ANONYMOUS = Principal(access_key="", user="anonymous", is_root=False)
+
+
+class KeyStore(Protocol):
+    def secret_for(self, access_key: str) -> tuple[str, Principal] | None:
+        """The secret key and principal of ``access_key``, or None when it is unknown."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class AuthResult:
+    """A verified request, plus what the body reader needs to finish verifying the payload.
+
+    ``payload`` is one of the module's payload constants or the lower-case sha256 hex the body
+    must hash to. ``seed_signature``, ``signing_key``, ``scope`` and ``amz_date`` feed the
+    chunk-signature chain of ``aws-chunked`` bodies.
+    """
+
+    principal: Principal
+    payload: str
+    seed_signature: str = ""
+    signing_key: bytes = b""
+    scope: str = ""
+    amz_date: str = ""
+    auth_type: str = "anonymous"  # "header" | "presigned" | "anonymous"
+
+
+@dataclass(frozen=True, slots=True)
+class _Credential:
+    access_key: str
+    date: str
+    region: str
+    service: str
+
+    @property
+    def scope(self) -> str:
+        return f"{self.date}/{self.region}/{self.service}/{TERMINATOR}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    method: str
+    raw_path: str
+    query_string: str
+    headers: Mapping[str, str]
+    params: Mapping[str, str]  # the query, decoded
+    now: float
+    max_skew: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Signed:
+    """What the client says it signed, parsed from the Authorization header or the query."""
+
+    auth_type: str
+    credential: _Credential
+    signed_headers: list[str]
+    signature: str
+    amz_date: str
+    payloads: tuple[str, ...]  # payload hashes to try, in order
+    exclude: frozenset[str] = frozenset()  # query parameters left out of the canonical query
+
+
+# ---- canonical request and signing key (AWS's published test vectors check these) ----
+
+
+@functools.lru_cache(maxsize=256)
+def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
+    """The derived key ``HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service), "aws4_request")``.
+
+    Cached because it only changes once a day per key and region.
+    """
+    key = _hmac(("AWS4" + secret).encode(), date)
+    for part in (region, service, TERMINATOR):
+        key = _hmac(key, part)
+    return key
+
+
+def canonical_uri(raw_path: str) -> str:
+    """The path decoded, then URI-encoded once with '/' kept: S3 never double-encodes.
+
+    Botocore builds S3 URLs with ``quote(key, safe='/~')``, which this reproduces for any key.
+    """
+    return quote(unquote_to_bytes(raw_path or "/"), safe="/")
+
+
+def canonical_query(query_string: str, exclude: frozenset[str] = frozenset()) -> str:
+    """Each name and value decoded then re-encoded (unreserved set only), sorted by name then value."""
+    pairs = []
+    for name, value in _split_query(query_string):
+        if unquote(name) not in exclude:
+            pairs.append((quote(unquote_to_bytes(name), safe=""), quote(unquote_to_bytes(value), safe="")))
+    return "&".join(f"{name}={value}" for name, value in sorted(pairs))
+
+
+def canonical_request(
+    method: str,
+    uri: str,
+    query: str,
+    headers: Mapping[str, str],
+    signed_headers: Sequence[str],
+    payload_hash: str,
+) -> str:
+    """The canonical request from an already canonical URI and query; header values are trimmed."""
+    lines = [f"{name}:{' '.join(headers.get(name.lower(), '').split())}\n" for name in signed_headers]
+    return "\n".join([method, uri, query, "".join(lines), ";".join(signed_headers), payload_hash])
+
+
+def string_to_sign(amz_date: str, scope: str, canonical: str) -> str:
+    """``AWS4-HMAC-SHA256 / timestamp / scope / hex(sha256(canonical request))``."""
+    return "\n".join([ALGORITHM, amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
+
+
+def sign(key: bytes, text: str) -> str:
+    """The lower-case hex HMAC-SHA256 signature of ``text``."""
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+
+def _hmac(key: bytes, text: str) -> bytes:
+    return hmac.new(key, text.encode(), hashlib.sha256).digest()
+
+
+def _split_query(query_string: str) -> list[tuple[str, str]]:
+    pairs = []
+    for part in query_string.split("&"):
+        if part:
+            name, _, value = part.partition("=")
+            pairs.append((name, value))
+    return pairs
+
+
+# ---- verification ----
+
+
+def verify(
+    method: str,
+    raw_path: str,
+    query_string: str,
+    headers: Mapping[str, str],
+    keys: KeyStore,
+    now: float,
+    *,
+    max_skew: float = 900,
+) -> AuthResult:
+    """Authenticate a request by its Authorization header, its presigned query, or as anonymous.
+
+    ``raw_path`` is the path as sent (percent-encoded, decoded from the wire as UTF-8) and
+    ``headers`` has lower-case names, repeated headers joined by ",". Raises the ``errors``
+    class AWS would answer with.
+    """
+    params = {unquote(name): unquote(value) for name, value in _split_query(query_string)}
+    req = _Request(method, raw_path, query_string, headers, params, now, max_skew)
+    presigned = "X-Amz-Algorithm" in params or "X-Amz-Signature" in params
+    if AUTHORIZATION in headers and presigned:
+        raise errors.InvalidArgument(
+            "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query "
+            "string parameter or the Authorization header should be specified"
+        )
+    if AUTHORIZATION in headers:
+        signed = _from_header(req)
+    elif presigned:
+        signed = _from_query(req)
+    elif "AWSAccessKeyId" in params and "Signature" in params:
+        raise errors.InvalidRequest(_UNSUPPORTED)
+    else:
+        return AuthResult(
+            Principal.ANONYMOUS, _checked_payload(headers.get(X_AMZ_CONTENT_SHA256, UNSIGNED_PAYLOAD))
+        )
+    found = keys.secret_for(signed.credential.access_key)
+    if found is None:
+        raise errors.InvalidAccessKeyId(AWSAccessKeyId=signed.credential.access_key)
+    secret, principal = found
+    cred = signed.credential
+    key = signing_key(secret, cred.date, cred.region, cred.service)
+    payload = _checked_payload(_check_signature(req, signed, key))
+    return AuthResult(
+        principal, payload, signed.signature, key, cred.scope, signed.amz_date, signed.auth_type
+    )
+
+
+def _from_header(req: _Request) -> _Signed:
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-auth-using-authorization-header.html"""
+    algorithm, _, rest = req.headers[AUTHORIZATION].strip().partition(" ")
+    if algorithm != ALGORITHM:
+        raise errors.InvalidRequest(_UNSUPPORTED)
+    fields = dict(part.strip().partition("=")[::2] for part in rest.split(","))
+    if not {"Credential", "SignedHeaders", "Signature"} <= fields.keys():
+        raise errors.AuthorizationHeaderMalformed(
+            _MALFORMED + "it must have Credential, SignedHeaders, Signature."
+        )
+    credential = _parse_credential(fields["Credential"], errors.AuthorizationHeaderMalformed)
+    signed_headers = _parse_signed_headers(fields["SignedHeaders"], errors.AuthorizationHeaderMalformed)
+    amz_date, stamp = _request_date(req.headers)
+    if X_AMZ_CONTENT_SHA256 not in req.headers:
+        raise errors.InvalidRequest("Missing required header for this request: x-amz-content-sha256")
+    if credential.date != amz_date[:8]:
+        raise errors.AuthorizationHeaderMalformed(_MALFORMED + _DATE_MISMATCH)
+    if abs(req.now - stamp) > req.max_skew:
+        skew = str(int(req.max_skew * 1000))
+        raise errors.RequestTimeTooSkewed(
+            RequestTime=amz_date, ServerTime=_iso(req.now), MaxAllowedSkewMilliseconds=skew
+        )
+    payloads = (req.headers[X_AMZ_CONTENT_SHA256],)
+    return _Signed("header", credential, signed_headers, fields["Signature"], amz_date, payloads)
+
+
+def _from_query(req: _Request) -> _Signed:
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html"""
+    params, error = req.params, errors.AuthorizationQueryParametersError
+    if any(name not in params for name in PRESIGN_PARAMS):
+        raise error(
+            "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, "
+            "X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters."
+        )
+    if params["X-Amz-Algorithm"] != ALGORITHM:
+        raise error('X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"')
+    credential = _parse_credential(params["X-Amz-Credential"], error)
+    signed_headers = _parse_signed_headers(params["X-Amz-SignedHeaders"], error)
+    amz_date, stamp = params["X-Amz-Date"], _parse_amz_date(params["X-Amz-Date"])
+    if stamp is None:
+        raise error("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
+    if credential.date != amz_date[:8]:
+        raise error(_DATE_MISMATCH)
+    expires = _parse_expires(params["X-Amz-Expires"])
+    if stamp - req.max_skew > req.now:
+        raise errors.AccessDenied("Request is not yet valid", ServerTime=_iso(req.now))
+    if req.now > stamp + expires:
+        times = {"X-Amz-Expires": str(expires), "Expires": _iso(stamp + expires), "ServerTime": _iso(req.now)}
+        raise errors.AccessDenied("Request has expired", **times)
+    signature = params["X-Amz-Signature"]
+    payloads = _presigned_payloads(params, req.headers)
+    return _Signed("presigned", credential, signed_headers, signature, amz_date, payloads, _PRESIGN_EXCLUDE)
+
+
+def _check_signature(req: _Request, signed: _Signed, key: bytes) -> str:
+    """Accept the signature if any canonical form matches; return the payload hash that did.
+
+    The canonical form (path and query decoded then encoded once) comes first. The forms as
+    sent come next, for clients that sign the bytes they send without normalizing them.
+    """
+    provided = signed.signature.encode("utf-8", "replace")
+    first: tuple[str, str] | None = None
+    for canonical, payload in _candidates(req, signed):
+        text = string_to_sign(signed.amz_date, signed.credential.scope, canonical)
+        if hmac.compare_digest(sign(key, text).encode(), provided):
+            return payload
+        first = first or (canonical, text)
+    assert first is not None
+    raise errors.SignatureDoesNotMatch(
+        AWSAccessKeyId=signed.credential.access_key,
+        StringToSign=first[1],
+        SignatureProvided=signed.signature,
+        CanonicalRequest=first[0],
+    )
+
+
+def _candidates(req: _Request, signed: _Signed) -> Iterator[tuple[str, str]]:
+    uris = dict.fromkeys([canonical_uri(req.raw_path), req.raw_path or "/"])
+    pairs = _split_query(req.query_string)
+    raw_query = "&".join(sorted(f"{n}={v}" for n, v in pairs if n not in signed.exclude))
+    queries = dict.fromkeys([canonical_query(req.query_string, signed.exclude), raw_query])
+    for payload in signed.payloads:
+        for uri in uris:
+            for query in queries:
+                canonical = canonical_request(
+                    req.method, uri, query, req.headers, signed.signed_headers, payload
+                )
+                yield canonical, payload
+
+
+# ---- parsing the pieces ----
+
+
+def _parse_credential(value: str, error: type[errors.S3Error]) -> _Credential:
+    """``AKID/YYYYMMDD/region/s3/aws4_request``; any region is accepted, as clients sign with any."""
+    prefix = _PREFIXES[error]
+    parts = value.rsplit("/", 4)
+    if len(parts) != 5 or not parts[0] or not re.fullmatch(r"\d{8}", parts[1]) or not parts[2]:
+        raise error(
+            prefix + 'the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/'
+            'aws4_request".'
+        )
+    if parts[3] != SERVICE:
+        raise error(prefix + f'incorrect service "{parts[3]}". This endpoint belongs to "{SERVICE}".')
+    if parts[4] != TERMINATOR:
+        raise error(prefix + f'incorrect terminal "{parts[4]}". This endpoint uses "{TERMINATOR}".')
+    return _Credential(parts[0], parts[1], parts[2], parts[3])
+
+
+def _parse_signed_headers(value: str, error: type[errors.S3Error]) -> list[str]:
+    """Names as the client listed them; ``host`` must be one of them."""
+    names = value.split(";")
+    if not all(names) or "host" not in (name.lower() for name in names):
+        raise error(_PREFIXES[error] + "SignedHeaders must list non-empty header names including 'host'.")
+    return names
+
+
+def _request_date(headers: Mapping[str, str]) -> tuple[str, float]:
+    """x-amz-date, or else the Date header, as (ISO 8601 basic timestamp, epoch seconds)."""
+    if X_AMZ_DATE in headers:
+        stamp = _parse_amz_date(headers[X_AMZ_DATE])
+    elif "date" in headers:
+        stamp = _parse_http_date(headers["date"])
+    else:
+        stamp = None
+    if stamp is None:
+        raise errors.AccessDenied("AWS authentication requires a valid Date or x-amz-date header")
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(stamp)), stamp
+
+
+def _parse_amz_date(value: str) -> float | None:
+    if not _AMZ_DATE.fullmatch(value):
+        return None
+    try:
+        return float(calendar.timegm(time.strptime(value, "%Y%m%dT%H%M%SZ")))
+    except ValueError:
+        return None
+
+
+def _parse_http_date(value: str) -> float | None:
+    try:
+        return parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _parse_expires(value: str) -> int:
+    if not value.isdigit():
+        raise errors.AuthorizationQueryParametersError("X-Amz-Expires should be a number")
+    expires = int(value)
+    if not 1 <= expires <= MAX_EXPIRES:
+        raise errors.AuthorizationQueryParametersError(
+            "X-Amz-Expires must be less than a week (in seconds) that is 604800"
+        )
+    return expires
+
+
+def _presigned_payloads(params: Mapping[str, str], headers: Mapping[str, str]) -> tuple[str, ...]:
+    """A presigned URL signs UNSIGNED-PAYLOAD unless the signer put a payload hash in the request."""
+    if "X-Amz-Content-Sha256" in params:
+        return (params["X-Amz-Content-Sha256"],)
+    if X_AMZ_CONTENT_SHA256 in headers:
+        return (headers[X_AMZ_CONTENT_SHA256], UNSIGNED_PAYLOAD)
+    return (UNSIGNED_PAYLOAD,)
+
+
+def _checked_payload(value: str) -> str:
+    if value in _PAYLOAD_CONSTANTS:
+        return value
+    if _HEX64.fullmatch(value):
+        return value.lower()
+    raise errors.InvalidArgument(
+        "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-"
+        "TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-"
+        "PAYLOAD-TRAILER, or a valid sha256 value."
+    )
+
+
+def _iso(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))

@@ -1,0 +1,59 @@
+"""`aerostore serve`: run the whole platform on one machine."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+import uvicorn
+
+from aerostore.app import build_app
+from aerostore.config import DEFAULT_ADDRESS, DEFAULT_DATA_DIR, Config, parse_address, root_credentials
+
+
+def serve(config: Config) -> None:
+    """Start the S3 API on the configured address and block until stopped."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    creds = root_credentials(config.data_dir)
+    scheme = "https" if config.tls_cert else "http"
+    click.echo(f"aerostore S3 API: {scheme}://{config.host}:{config.port}  data: {config.data_dir}")
+    if creds.generated:
+        click.echo("Root credentials were generated; they are shown only this once:")
+        click.echo(f"  AccessKey: {creds.user}\n  SecretKey: {creds.password}")
+    app = build_app(config, creds)
+    uvicorn.run(
+        app,
+        host=config.host,
+        port=config.port,
+        ssl_certfile=str(config.tls_cert) if config.tls_cert else None,
+        ssl_keyfile=str(config.tls_key) if config.tls_key else None,
+        lifespan="on",
+        server_header=False,
+        log_level="warning",
+        timeout_keep_alive=30,
+        backlog=2048,
+    )
+
+
+@click.command("serve")
+@click.option("--data-dir", type=click.Path(path_type=Path), default=DEFAULT_DATA_DIR, envvar="AEROSTORE_DATA_DIR",
+              show_default=True, help="Where object data and the SQLite metadata live.")
+@click.option("--address", default=DEFAULT_ADDRESS, envvar="AEROSTORE_ADDRESS", show_default=True, help="HOST:PORT")
+@click.option("--region", default="us-east-1", envvar="AEROSTORE_REGION", show_default=True)
+@click.option("--domain", "domains", multiple=True, envvar="AEROSTORE_DOMAIN",
+              help="Domain for virtual-hosted-style requests (BUCKET.DOMAIN); repeatable.")
+@click.option("--tls-cert", type=click.Path(exists=True, path_type=Path), envvar="AEROSTORE_TLS_CERT")
+@click.option("--tls-key", type=click.Path(exists=True, path_type=Path), envvar="AEROSTORE_TLS_KEY")
+@click.option("--blueprint", type=click.Path(exists=True, path_type=Path), envvar="AEROSTORE_BLUEPRINT",
+              help="Architecture file (default: the packaged three-bucket file).")
+@click.option("--no-fsync", is_flag=True, help="Benchmarks only: acknowledge writes before they are durable.")
+def serve_command(data_dir: Path, address: str, region: str, domains: tuple[str, ...], tls_cert: Path | None,
+                  tls_key: Path | None, blueprint: Path | None, no_fsync: bool) -> None:  # fmt: skip
+    """Run the S3 API with the embedded engine (local disk + SQLite)."""
+    if bool(tls_cert) != bool(tls_key):
+        raise click.UsageError("--tls-cert and --tls-key go together")
+    host, port = parse_address(address)
+    serve(Config(data_dir=data_dir, host=host, port=port, region=region, domains=domains or ("localhost",),
+                 tls_cert=tls_cert, tls_key=tls_key, fsync=not no_fsync, blueprint=blueprint))  # fmt: skip

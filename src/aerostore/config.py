@@ -1,0 +1,61 @@
+"""Server settings: frozen values from command-line flags and AEROSTORE_* environment variables."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_ADDRESS = "127.0.0.1:9000"
+DEFAULT_DATA_DIR = "./aerostore-data"
+CREDENTIALS_FILE = "root-credentials.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    user: str
+    password: str
+    generated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    data_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 9000
+    region: str = "us-east-1"
+    domains: tuple[str, ...] = ()
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    fsync: bool = True
+    blueprint: Path | None = None
+
+
+def parse_address(address: str) -> tuple[str, int]:
+    host, _, port = address.rpartition(":")
+    if not port.isdigit():
+        raise ValueError(f"address must be HOST:PORT, got {address!r}")
+    return host.strip("[]") or "0.0.0.0", int(port)
+
+
+def root_credentials(data_dir: Path) -> Credentials:
+    """AEROSTORE_ROOT_USER/_PASSWORD, else the pair generated on first start (kept, mode 0600)."""
+    user, password = os.environ.get("AEROSTORE_ROOT_USER"), os.environ.get("AEROSTORE_ROOT_PASSWORD")
+    if user and password:
+        if len(password) < 8:
+            raise ValueError("AEROSTORE_ROOT_PASSWORD must be at least 8 characters")
+        return Credentials(user, password)
+    path = data_dir / CREDENTIALS_FILE
+    if path.exists():
+        saved = json.loads(path.read_text())
+        return Credentials(saved["user"], saved["password"])
+    data_dir.mkdir(parents=True, exist_ok=True)
+    creds = Credentials("aero" + secrets.token_hex(8).upper(), secrets.token_urlsafe(30), generated=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump({"user": creds.user, "password": creds.password}, f)
+        f.flush()
+        os.fsync(f.fileno())
+    return creds

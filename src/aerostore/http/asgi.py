@@ -1,0 +1,166 @@
+"""The ASGI entry: request ids, timing, and THE place where an exception becomes a response."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any, Protocol
+
+from aerostore.http.context import RequestContext, Result
+from aerostore.s3 import errors, xml
+
+log = logging.getLogger("aerostore.http")
+
+Scope = dict[str, Any]
+Message = dict[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+# A streamed body up to this size is read on the event loop; beyond it, in worker threads.
+INLINE_READ_LIMIT = 256 * 1024
+
+
+class Api(Protocol):
+    async def handle(self, ctx: RequestContext, receive: Receive) -> Result: ...
+
+
+class Lifecycle(Protocol):
+    async def start(self) -> None: ...
+    async def close(self) -> None: ...
+
+
+def new_request_id() -> str:
+    return os.urandom(8).hex().upper()
+
+
+def error_result(ctx: RequestContext, exc: errors.S3Error) -> Result:
+    """AWS's error XML (Code, Message, extra fields, Resource, RequestId, HostId)."""
+    content: list[tuple[str, xml.Content]] = [("Code", exc.code), ("Message", exc.text)]
+    content += list(exc.fields.items())
+    content += [("Resource", ctx.raw_path.split("?", 1)[0]), ("RequestId", ctx.request_id)]
+    content.append(("HostId", ctx.headers.get("x-amz-id-2", "")))
+    if ctx.method == "HEAD" or exc.status == 304:
+        # No body may follow: HEAD answers carry none, and neither does 304 Not Modified.
+        return Result(status=exc.status, headers=dict(exc.headers()), body=b"")
+    headers = {"content-type": "application/xml", **exc.headers()}
+    return Result(status=exc.status, headers=headers, body=xml.document("Error", content, namespace=False))
+
+
+class App:
+    """ASGI application: one API (S3 for now) behind the shared request/error boundary."""
+
+    def __init__(self, api: Api, services: list[Lifecycle]) -> None:
+        self.api = api
+        self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif scope["type"] == "http":
+            await self._http(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                for service in self.services:
+                    await service.start()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                for service in reversed(self.services):
+                    await service.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        ctx = _context(scope)
+        try:
+            result = await self.api.handle(ctx, receive)
+        except errors.S3Error as exc:
+            result = error_result(ctx, exc)
+        except Exception:
+            log.exception("internal error", extra={"request_id": ctx.request_id})
+            result = error_result(ctx, errors.InternalError())
+        await _send_result(ctx, result, send)
+
+
+def _context(scope: Scope) -> RequestContext:
+    headers: dict[str, str] = {}
+    for name, value in scope["headers"]:
+        key = name.decode("latin-1").lower()
+        text = value.decode("latin-1")
+        headers[key] = f"{headers[key]},{text}" if key in headers else text
+    client = scope.get("client") or ("", 0)
+    raw_path = scope.get("raw_path") or scope["path"].encode()
+    return RequestContext(
+        request_id=new_request_id(),
+        started=time.time(),
+        remote=client[0],
+        host=headers.get("host", ""),
+        method=scope["method"],
+        raw_path=raw_path.decode("latin-1"),
+        query_string=scope.get("query_string", b"").decode("latin-1"),
+        headers=headers,
+        secure=scope.get("scheme") == "https",
+    )
+
+
+async def _send_result(ctx: RequestContext, result: Result, send: Send) -> None:
+    headers = [(b"x-amz-request-id", ctx.request_id.encode()), (b"x-amz-id-2", _host_id(ctx))]
+    headers.append((b"server", b"AeroStore"))
+    for name, value in result.headers.items():
+        headers.append((name.encode("latin-1"), value.encode("latin-1", "replace")))
+    body = result.body
+    if isinstance(body, bytes):
+        length = len(body)
+    else:
+        length = result.length if result.length is not None else 0
+    if "content-length" not in result.headers:
+        headers.append((b"content-length", str(length).encode()))
+    await send({"type": "http.response.start", "status": result.status, "headers": headers})
+    if ctx.method == "HEAD" or result.status == 304:
+        if not isinstance(body, bytes):
+            _close(body)
+        await send({"type": "http.response.body", "body": b""})
+        return
+    if isinstance(body, bytes):
+        await send({"type": "http.response.body", "body": body})
+    elif isinstance(body, Iterator):
+        await _send_sync_stream(body, length, send)
+    else:
+        await _send_async_stream(body, send)
+
+
+def _host_id(ctx: RequestContext) -> bytes:
+    return base64.b64encode(ctx.request_id.encode() * 3)
+
+
+def _close(body: object) -> None:
+    close = getattr(body, "close", None)
+    if close is not None:
+        close()
+
+
+async def _send_sync_stream(body: Iterator[bytes], length: int, send: Send) -> None:
+    """Send a file-backed body; big ones are read in threads so the loop never waits on disk."""
+    inline = length <= INLINE_READ_LIMIT
+    done = object()
+    try:
+        while True:
+            chunk = next(body, done) if inline else await asyncio.to_thread(next, body, done)
+            if chunk is done:
+                break
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    finally:
+        _close(body)
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def _send_async_stream(body: AsyncIterator[bytes], send: Send) -> None:
+    async for chunk in body:
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": b""})

@@ -1,0 +1,33 @@
+"""Per-request values shared by every API: the context going in, the result coming out."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+Body = bytes | Iterator[bytes] | AsyncIterator[bytes]
+
+
+@dataclass(slots=True)
+class RequestContext:
+    request_id: str
+    started: float
+    remote: str
+    host: str
+    method: str
+    raw_path: str
+    query_string: str
+    headers: dict[str, str]
+    secure: bool = False
+
+
+@dataclass(slots=True)
+class Result:
+    """What a handler answers; the ASGI boundary renders it and records the audit entry."""
+
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Body = b""
+    length: int | None = None  # for streamed bodies: the Content-Length to announce
+    audit: dict[str, Any] = field(default_factory=dict)

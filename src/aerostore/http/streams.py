@@ -1,0 +1,217 @@
+"""Request body readers: aws-chunked decoding, hashing and verification while streaming.
+
+The reader raises an S3 error as soon as it knows the body is bad, and only finishes
+iterating once every digest the client sent has been checked, so a caller that stores
+what it iterates never commits a body that failed verification.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any
+
+from aerostore.auth import checksums, sigv4
+from aerostore.auth.chunked import AwsChunkedDecoder
+from aerostore.s3 import errors
+from aerostore.storage.model import Digests
+
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+
+X_AMZ_DECODED_LENGTH = "x-amz-decoded-content-length"
+X_AMZ_TRAILER = "x-amz-trailer"
+X_AMZ_SDK_CHECKSUM_ALGORITHM = "x-amz-sdk-checksum-algorithm"
+STREAMING_MODES = {sigv4.STREAMING_SIGNED, sigv4.STREAMING_SIGNED_TRAILER, sigv4.STREAMING_UNSIGNED_TRAILER}
+
+
+def expected_checksums(headers: Mapping[str, str]) -> dict[str, str]:
+    """The x-amz-checksum-<alg> values sent as headers, by algorithm."""
+    found = {}
+    for alg in checksums.ALGORITHMS:
+        value = headers.get(checksums.header_name(alg))
+        if value is not None:
+            found[alg] = value
+    if len(found) > 1:
+        raise errors.InvalidRequest("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
+    return found
+
+
+def trailer_algorithm(headers: Mapping[str, str]) -> str | None:
+    """The algorithm announced by x-amz-trailer (e.g. "x-amz-checksum-crc32")."""
+    trailer = headers.get(X_AMZ_TRAILER, "").strip().lower()
+    if not trailer:
+        return None
+    for alg in checksums.ALGORITHMS:
+        if checksums.header_name(alg) == trailer:
+            return alg
+    raise errors.InvalidRequest("The value specified in the x-amz-trailer header is not supported")
+
+
+def content_md5(headers: Mapping[str, str]) -> bytes | None:
+    value = headers.get("content-md5")
+    if value is None:
+        return None
+    try:
+        digest = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise errors.InvalidDigest() from None
+    if len(digest) != 16:
+        raise errors.InvalidDigest()
+    return digest
+
+
+class BodyReader:
+    """Streams a request body once, decoding aws-chunked and verifying every digest.
+
+    ``extra_algorithm`` asks for a checksum to be computed even if the client sent none
+    (e.g. the upload's algorithm for a part).
+    """
+
+    def __init__(
+        self,
+        receive: Receive,
+        headers: Mapping[str, str],
+        auth: sigv4.AuthResult,
+        *,
+        extra_algorithm: str | None = None,
+        max_size: int = 5 * 1024**4,
+    ) -> None:
+        self._receive = receive
+        self._auth = auth
+        self._md5_expected = content_md5(headers)
+        self._expected = expected_checksums(headers)
+        self._trailer_alg = trailer_algorithm(headers)
+        self._decoder: AwsChunkedDecoder | None = None
+        self._declared = self._declared_length(headers)
+        if auth.payload in STREAMING_MODES:
+            self._decoder = AwsChunkedDecoder(
+                mode=auth.payload,
+                seed_signature=auth.seed_signature,
+                signing_key=auth.signing_key,
+                scope=auth.scope,
+                amz_date=auth.amz_date,
+            )
+        if self._declared is not None and self._declared > max_size:
+            raise errors.EntityTooLarge()
+        algs = set(self._expected) | ({self._trailer_alg} if self._trailer_alg else set())
+        alg = headers.get(X_AMZ_SDK_CHECKSUM_ALGORITHM, "").upper() or extra_algorithm
+        if alg:
+            if alg not in checksums.ALGORITHMS:
+                raise errors.InvalidRequest(f"Checksum algorithm provided is unsupported: {alg}")
+            algs.add(alg)
+        self._hashers = {a: checksums.new_hasher(a) for a in algs}
+        self._md5 = hashlib.md5()
+        self._sha256 = hashlib.sha256() if self._payload_hash_required() else None
+        self._size = 0
+        self._digests: Digests | None = None
+        self._wire_length = self._content_length(headers)
+
+    @staticmethod
+    def _content_length(headers: Mapping[str, str]) -> int | None:
+        value = headers.get("content-length")
+        if value is None:
+            return None
+        if not value.isdigit():
+            raise errors.InvalidArgument("Content-Length is not a number")
+        return int(value)
+
+    def _declared_length(self, headers: Mapping[str, str]) -> int | None:
+        """The payload size the client promised (decoded length for aws-chunked)."""
+        if self._auth.payload in STREAMING_MODES:
+            value = headers.get(X_AMZ_DECODED_LENGTH)
+            if value is None or not value.isdigit():
+                raise errors.MissingContentLength()
+            return int(value)
+        value = headers.get("content-length")
+        if value is None:
+            if headers.get("transfer-encoding", "").lower() == "chunked":
+                return None
+            raise errors.MissingContentLength()
+        if not value.isdigit():
+            raise errors.InvalidArgument("Content-Length is not a number")
+        return int(value)
+
+    def _payload_hash_required(self) -> bool:
+        payload = self._auth.payload
+        return payload not in STREAMING_MODES and payload != sigv4.UNSIGNED_PAYLOAD
+
+    @property
+    def declared_length(self) -> int | None:
+        return self._declared
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[bytes]:
+        wire = 0
+        while True:
+            message = await self._receive()
+            if message["type"] == "http.disconnect":
+                raise errors.IncompleteBody()
+            data: bytes = message.get("body", b"")
+            wire += len(data)
+            pieces = self._decoder.feed(data) if self._decoder else ([data] if data else [])
+            for piece in pieces:
+                self._consume(piece)
+                yield piece
+            if not message.get("more_body", False):
+                break
+        if self._wire_length is not None and wire < self._wire_length:
+            raise errors.IncompleteBody()
+        trailers = self._decoder.finish() if self._decoder else {}
+        self._verify(trailers)
+
+    def _consume(self, piece: bytes) -> None:
+        self._size += len(piece)
+        if self._declared is not None and self._size > self._declared:
+            raise errors.IncompleteBody("The request body is longer than its declared length")
+        self._md5.update(piece)
+        if self._sha256 is not None:
+            self._sha256.update(piece)
+        for hasher in self._hashers.values():
+            hasher.update(piece)
+
+    def _verify(self, trailers: Mapping[str, str]) -> None:
+        if self._declared is not None and self._size != self._declared:
+            raise errors.IncompleteBody()
+        if self._sha256 is not None and self._sha256.hexdigest() != self._auth.payload.lower():
+            raise errors.XAmzContentSHA256Mismatch(
+                ClientComputedContentSHA256=self._auth.payload, S3ComputedContentSHA256=self._sha256.hexdigest()
+            )
+        md5 = self._md5.digest()
+        if self._md5_expected is not None and md5 != self._md5_expected:
+            raise errors.BadDigest(
+                ExpectedDigest=base64.b64encode(self._md5_expected).decode(),
+                CalculatedDigest=base64.b64encode(md5).decode(),
+            )
+        computed = {alg: h.digest_b64() for alg, h in self._hashers.items()}
+        expected = dict(self._expected)
+        if self._trailer_alg:
+            value = trailers.get(checksums.header_name(self._trailer_alg))
+            if value is None:
+                raise errors.InvalidRequest("The trailing checksum was not received")
+            expected[self._trailer_alg] = value
+        for alg, value in expected.items():
+            if computed[alg] != value:
+                raise errors.BadDigest(f"The {alg} you specified did not match the calculated checksum.")
+        self._digests = Digests(md5_hex=md5.hex(), size=self._size, checksums=computed)
+
+    def digests(self) -> Digests:
+        if self._digests is None:
+            raise RuntimeError("digests() called before the body was fully read")
+        return self._digests
+
+
+async def read_small_body(receive: Receive, headers: Mapping[str, str], auth: sigv4.AuthResult, limit: int) -> bytes:
+    """Read a whole (XML) request body, verified, refusing anything over ``limit`` bytes."""
+    reader = BodyReader(receive, headers, auth)
+    if reader.declared_length is not None and reader.declared_length > limit:
+        raise errors.MaxMessageLengthExceeded()
+    buf = bytearray()
+    async for piece in reader:
+        buf += piece
+        if len(buf) > limit:
+            raise errors.MaxMessageLengthExceeded()
+    return bytes(buf)

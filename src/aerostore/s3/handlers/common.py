@@ -1,0 +1,136 @@
+"""Header codecs shared by the object handlers: request headers → ObjectAttrs, versions → response headers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from email.utils import formatdate, parsedate_to_datetime
+
+from aerostore.auth import checksums
+from aerostore.s3 import errors
+from aerostore.storage.model import NULL_VERSION, Conditions, ObjectAttrs, ObjectVersion
+
+CONTENT_HEADERS = ("cache-control", "content-disposition", "content-encoding", "content-language", "expires")
+META_PREFIX = "x-amz-meta-"
+MAX_META_BYTES = 2048
+STORAGE_CLASSES = {
+    "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
+    "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR", "OUTPOSTS", "SNOW", "EXPRESS_ONEZONE",
+}  # fmt: skip
+CHECKSUM_TYPES = {"FULL_OBJECT", "COMPOSITE"}
+
+
+def http_date(epoch: float) -> str:
+    return formatdate(int(epoch), usegmt=True)
+
+
+def parse_http_date(value: str) -> float | None:
+    try:
+        return parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def refuse_unsupported(headers: Mapping[str, str]) -> None:
+    """Encryption we cannot honour is refused rather than silently ignored."""
+    if "x-amz-server-side-encryption" in headers or "x-amz-server-side-encryption-customer-algorithm" in headers:
+        raise errors.NotImplemented("Server-side encryption is not supported")
+
+
+def user_metadata(headers: Mapping[str, str]) -> dict[str, str]:
+    meta = {name[len(META_PREFIX) :]: value for name, value in headers.items() if name.startswith(META_PREFIX)}
+    if sum(len(k) + len(v) for k, v in meta.items()) > MAX_META_BYTES:
+        raise errors.MetadataTooLarge(MaxSizeAllowed=str(MAX_META_BYTES))
+    return meta
+
+
+def content_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    found = {name: headers[name] for name in CONTENT_HEADERS if name in headers}
+    encoding = found.get("content-encoding")
+    if encoding is not None:
+        # aws-chunked is a transfer detail of the request, never part of the stored object.
+        kept = [e.strip() for e in encoding.split(",") if e.strip() and e.strip().lower() != "aws-chunked"]
+        if kept:
+            found["content-encoding"] = ",".join(kept)
+        else:
+            del found["content-encoding"]
+    return found
+
+
+def storage_class(headers: Mapping[str, str]) -> str:
+    value = headers.get("x-amz-storage-class", "STANDARD")
+    if value not in STORAGE_CLASSES:
+        raise errors.InvalidStorageClass(StorageClassRequested=value)
+    return value
+
+
+def checksum_algorithm(headers: Mapping[str, str]) -> str | None:
+    value = (headers.get("x-amz-checksum-algorithm") or headers.get("x-amz-sdk-checksum-algorithm") or "").upper()
+    if not value:
+        return None
+    if value not in checksums.ALGORITHMS:
+        raise errors.InvalidRequest(f"Checksum algorithm provided is unsupported: {value}")
+    return value
+
+
+def attrs_from_headers(headers: Mapping[str, str]) -> ObjectAttrs:
+    refuse_unsupported(headers)
+    checksum_type = headers.get("x-amz-checksum-type", "").upper() or None
+    if checksum_type is not None and checksum_type not in CHECKSUM_TYPES:
+        raise errors.InvalidRequest(f"Value for x-amz-checksum-type header is invalid: {checksum_type}")
+    return ObjectAttrs(
+        content_type=headers.get("content-type") or "binary/octet-stream",
+        headers=content_headers(headers),
+        user_meta=user_metadata(headers),
+        storage_class=storage_class(headers),
+        checksum_algorithm=checksum_algorithm(headers),
+        checksum_type=checksum_type,
+    )
+
+
+def write_conditions(headers: Mapping[str, str]) -> Conditions:
+    """If-Match / If-None-Match on writes; AWS only supports '*' for If-None-Match."""
+    if_none_match = headers.get("if-none-match")
+    if if_none_match is not None and if_none_match.strip() != "*":
+        raise errors.NotImplemented("If-None-Match on writes only supports '*'")
+    if_match = headers.get("if-match")
+    return Conditions(if_match=strip_etag(if_match) if if_match else None, if_none_match=if_none_match)
+
+
+def strip_etag(value: str) -> str:
+    value = value.strip()
+    if value.startswith("W/"):
+        value = value[2:]
+    return value.strip('"')
+
+
+def etag_matches(header: str, etag: str) -> bool:
+    return any(candidate == "*" or strip_etag(candidate) == etag for candidate in header.split(","))
+
+
+def object_headers(version: ObjectVersion, *, with_checksums: bool = False) -> dict[str, str]:
+    """The headers GET and HEAD return for a version (before Range and response-* overrides)."""
+    headers = {
+        "etag": f'"{version.etag}"',
+        "last-modified": http_date(version.last_modified),
+        "content-type": version.attrs.content_type,
+        "accept-ranges": "bytes",
+    }
+    headers.update(version.attrs.headers)
+    for name, value in version.attrs.user_meta.items():
+        headers[META_PREFIX + name] = value
+    if version.version_id != NULL_VERSION:
+        headers["x-amz-version-id"] = version.version_id
+    if version.attrs.storage_class != "STANDARD":
+        headers["x-amz-storage-class"] = version.attrs.storage_class
+    if with_checksums:
+        headers.update(checksum_headers(version))
+    return headers
+
+
+def checksum_headers(version: ObjectVersion) -> dict[str, str]:
+    found = {checksums.header_name(alg): value for alg, value in version.checksums.items()}
+    if found:
+        found["x-amz-checksum-type"] = version.attrs.checksum_type or (
+            "COMPOSITE" if version.multipart and any(v.endswith(f"-{version.parts_count}") for v in
+                                                     version.checksums.values()) else "FULL_OBJECT")
+    return found

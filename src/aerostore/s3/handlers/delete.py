@@ -1,0 +1,82 @@
+"""DeleteObject and DeleteObjects (quiet and verbose).
+
+See https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html
+"""
+
+from __future__ import annotations
+
+from aerostore.http.context import Result
+from aerostore.s3 import errors, xml
+from aerostore.s3.request import S3Request
+from aerostore.s3.router import MAX_KEY_BYTES
+from aerostore.storage.model import NULL_VERSION, ObjectVersion
+
+MAX_DELETE_KEYS = 1000
+
+
+def _outcome_headers(deleted: ObjectVersion | None, asked_version: str | None) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    if deleted is None:
+        return headers
+    if deleted.delete_marker:
+        headers["x-amz-delete-marker"] = "true"
+    if deleted.version_id != NULL_VERSION or asked_version is not None:
+        headers["x-amz-version-id"] = deleted.version_id
+    return headers
+
+
+async def delete_object(req: S3Request) -> Result:
+    version_id = req.query.get("versionId")
+    req.engine.get_bucket(req.bucket)
+    deleted = await req.engine.delete_object(req.bucket, req.key, version_id)
+    audit = {"version_id": deleted.version_id if deleted else version_id}
+    return Result(status=204, headers=_outcome_headers(deleted, version_id), audit=audit)
+
+
+def _parse_delete(body: bytes) -> tuple[bool, list[tuple[str, str | None]]]:
+    root = xml.parse(body, "Delete")
+    quiet = (xml.text(root, "Quiet") or "false").strip().lower() == "true"
+    items: list[tuple[str, str | None]] = []
+    for node in root.findall("Object"):
+        key = xml.text(node, "Key")
+        if key is None:
+            raise errors.MalformedXML()
+        items.append((key, xml.text(node, "VersionId")))
+    if not items or len(items) > MAX_DELETE_KEYS:
+        raise errors.MalformedXML()
+    return quiet, items
+
+
+def _require_integrity_header(req: S3Request) -> None:
+    """AWS requires Content-MD5 or a flexible checksum on DeleteObjects."""
+    headers = req.headers
+    if "content-md5" in headers or "x-amz-trailer" in headers or "x-amz-sdk-checksum-algorithm" in headers:
+        return
+    if any(name.startswith("x-amz-checksum-") for name in headers):
+        return
+    raise errors.InvalidRequest("Missing required header for this request: Content-Md5")
+
+
+def _entry(key: str, asked: str | None, outcome: ObjectVersion | errors.S3Error | None) -> tuple[str, xml.Content]:
+    if isinstance(outcome, errors.S3Error):
+        return ("Error", [("Key", key), ("VersionId", asked), ("Code", outcome.code), ("Message", outcome.text)])
+    content: list[tuple[str, xml.Content]] = [("Key", key), ("VersionId", asked)]
+    if outcome is not None and outcome.delete_marker:
+        content.append(("DeleteMarker", True))
+        content.append(("DeleteMarkerVersionId", outcome.version_id))
+    return ("Deleted", content)
+
+
+async def delete_objects(req: S3Request) -> Result:
+    _require_integrity_header(req)
+    quiet, items = _parse_delete(await req.xml_body(limit=2 * 1024 * 1024))
+    req.engine.get_bucket(req.bucket)
+    valid = [(k, v) for k, v in items if len(k.encode("utf-8", "surrogatepass")) <= MAX_KEY_BYTES]
+    outcomes = dict(zip(valid, await req.engine.delete_objects(req.bucket, valid), strict=True))
+    entries = []
+    for key, asked in items:
+        outcome = outcomes.get((key, asked), errors.KeyTooLongError())
+        if quiet and not isinstance(outcome, errors.S3Error):
+            continue
+        entries.append(_entry(key, asked, outcome))
+    return Result(headers={"content-type": "application/xml"}, body=xml.document("DeleteResult", entries))

@@ -1,0 +1,95 @@
+"""The S3 operations table: each operation's name as AWS spells it, its IAM action and kind.
+
+Authorization (auth/access.py, a later issue) and the audit trail read this table; no
+route carries its own list of middleware.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Kind(Enum):
+    READ = "read"
+    WRITE = "write"
+    OWNER = "owner"  # bucket configuration: only the bucket owner
+
+
+class Operation(Enum):
+    # service
+    ListBuckets = "ListBuckets"
+    # bucket
+    CreateBucket = "CreateBucket"
+    HeadBucket = "HeadBucket"
+    DeleteBucket = "DeleteBucket"
+    GetBucketLocation = "GetBucketLocation"
+    GetBucketVersioning = "GetBucketVersioning"
+    ListObjects = "ListObjects"
+    ListObjectsV2 = "ListObjectsV2"
+    ListObjectVersions = "ListObjectVersions"
+    ListMultipartUploads = "ListMultipartUploads"
+    DeleteObjects = "DeleteObjects"
+    PostObject = "PostObject"
+    # object
+    GetObject = "GetObject"
+    HeadObject = "HeadObject"
+    PutObject = "PutObject"
+    CopyObject = "CopyObject"
+    DeleteObject = "DeleteObject"
+    GetObjectAttributes = "GetObjectAttributes"
+    # multipart
+    CreateMultipartUpload = "CreateMultipartUpload"
+    UploadPart = "UploadPart"
+    UploadPartCopy = "UploadPartCopy"
+    CompleteMultipartUpload = "CompleteMultipartUpload"
+    AbortMultipartUpload = "AbortMultipartUpload"
+    ListParts = "ListParts"
+    # anything else S3 has but aerostore does not implement yet
+    Unsupported = "Unsupported"
+
+    @property
+    def action(self) -> str:
+        """The IAM action (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html)."""
+        return _ACTIONS.get(self, f"s3:{self.value}")
+
+    @property
+    def kind(self) -> Kind:
+        return _KINDS.get(self, Kind.READ)
+
+
+_ACTIONS = {
+    Operation.ListBuckets: "s3:ListAllMyBuckets",
+    Operation.HeadBucket: "s3:ListBucket",
+    Operation.ListObjects: "s3:ListBucket",
+    Operation.ListObjectsV2: "s3:ListBucket",
+    Operation.ListObjectVersions: "s3:ListBucketVersions",
+    Operation.ListMultipartUploads: "s3:ListBucketMultipartUploads",
+    Operation.DeleteObjects: "s3:DeleteObject",
+    Operation.PostObject: "s3:PutObject",
+    Operation.HeadObject: "s3:GetObject",
+    Operation.CopyObject: "s3:PutObject",
+    Operation.CreateMultipartUpload: "s3:PutObject",
+    Operation.UploadPart: "s3:PutObject",
+    Operation.UploadPartCopy: "s3:PutObject",
+    Operation.CompleteMultipartUpload: "s3:PutObject",
+    Operation.AbortMultipartUpload: "s3:AbortMultipartUpload",
+    Operation.ListParts: "s3:ListMultipartUploadParts",
+    Operation.GetObjectAttributes: "s3:GetObjectAttributes",
+}
+
+_KINDS = {
+    Operation.CreateBucket: Kind.OWNER,
+    Operation.DeleteBucket: Kind.OWNER,
+    Operation.GetBucketLocation: Kind.OWNER,
+    Operation.GetBucketVersioning: Kind.OWNER,
+    Operation.DeleteObjects: Kind.WRITE,
+    Operation.PostObject: Kind.WRITE,
+    Operation.PutObject: Kind.WRITE,
+    Operation.CopyObject: Kind.WRITE,
+    Operation.DeleteObject: Kind.WRITE,
+    Operation.CreateMultipartUpload: Kind.WRITE,
+    Operation.UploadPart: Kind.WRITE,
+    Operation.UploadPartCopy: Kind.WRITE,
+    Operation.CompleteMultipartUpload: Kind.WRITE,
+    Operation.AbortMultipartUpload: Kind.WRITE,
+}

@@ -1,0 +1,45 @@
+"""What an S3 handler receives: the routed, authenticated request and the services it may use."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from aerostore.auth.sigv4 import AuthResult
+from aerostore.http.context import RequestContext
+from aerostore.http.streams import BodyReader, Receive, read_small_body
+from aerostore.s3.router import Route
+from aerostore.storage.engine import Engine
+
+
+@dataclass(slots=True)
+class S3Request:
+    ctx: RequestContext
+    route: Route
+    query: Mapping[str, str]
+    auth: AuthResult
+    receive: Receive
+    engine: Engine
+    region: str
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return self.ctx.headers
+
+    @property
+    def bucket(self) -> str:
+        return self.route.bucket
+
+    @property
+    def key(self) -> str:
+        return self.route.key
+
+    @property
+    def owner(self) -> str:
+        return self.auth.principal.user
+
+    def body(self, extra_algorithm: str | None = None) -> BodyReader:
+        return BodyReader(self.receive, self.ctx.headers, self.auth, extra_algorithm=extra_algorithm)
+
+    async def xml_body(self, limit: int = 1024 * 1024) -> bytes:
+        return await read_small_body(self.receive, self.ctx.headers, self.auth, limit)

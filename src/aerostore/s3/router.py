@@ -1,0 +1,111 @@
+"""Request → Operation, as a pure function (garage's ``Endpoint::from_request``).
+
+Bad shapes (undecodable paths, keys over 1,024 bytes) are refused here, before any
+authentication or storage work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import unquote_to_bytes
+
+from aerostore.s3 import errors
+from aerostore.s3.operations import Operation as Op
+
+MAX_KEY_BYTES = 1024
+
+# Sub-resources S3 knows on a bucket and on an object, which aerostore does not serve yet:
+# they answer NotImplemented rather than being mistaken for a plain GET/PUT.
+_BUCKET_SUBRESOURCES = {
+    "accelerate", "acl", "analytics", "cors", "encryption", "intelligent-tiering", "inventory",
+    "lifecycle", "logging", "metrics", "notification", "object-lock", "ownershipControls", "policy",
+    "policyStatus", "publicAccessBlock", "replication", "requestPayment", "tagging", "website",
+    "versioning", "metadataTable",
+}  # fmt: skip
+_OBJECT_SUBRESOURCES = {"acl", "tagging", "retention", "legal-hold", "torrent", "restore", "select", "attributes"}
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    op: Op
+    bucket: str
+    key: str
+
+
+def split_host(host: str, domains: tuple[str, ...]) -> str:
+    """The bucket named by a virtual-hosted-style Host header, or "" for path style."""
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    for domain in domains:
+        if name.endswith("." + domain):
+            return name[: -len(domain) - 1]
+    return ""
+
+
+def decode_path(raw_path: str) -> str:
+    try:
+        return unquote_to_bytes(raw_path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise errors.InvalidURI() from None
+
+
+def route(
+    method: str, host_bucket: str, path: str, query: Mapping[str, str], headers: Mapping[str, str]
+) -> Route:
+    """Select the operation for a request. ``path`` is already percent-decoded."""
+    if host_bucket:
+        bucket, key = host_bucket, path[1:]
+    else:
+        bucket, _, key = path[1:].partition("/")
+    if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+        raise errors.KeyTooLongError(Size=str(len(key.encode("utf-8", "surrogatepass"))), MaxSizeAllowed="1024")
+    if not bucket:
+        op = Op.ListBuckets if method in ("GET", "HEAD") else Op.Unsupported
+        return Route(op, "", "")
+    op = _object_op(method, query, headers) if key else _bucket_op(method, query)
+    return Route(op, bucket, key)
+
+
+def _bucket_op(method: str, query: Mapping[str, str]) -> Op:
+    if method == "GET":
+        if "location" in query:
+            return Op.GetBucketLocation
+        if "versioning" in query:
+            return Op.GetBucketVersioning
+        if "versions" in query:
+            return Op.ListObjectVersions
+        if "uploads" in query:
+            return Op.ListMultipartUploads
+        if _BUCKET_SUBRESOURCES & query.keys():
+            return Op.Unsupported
+        return Op.ListObjectsV2 if query.get("list-type") == "2" else Op.ListObjects
+    if method == "HEAD":
+        return Op.HeadBucket
+    if method == "PUT":
+        return Op.Unsupported if _BUCKET_SUBRESOURCES & query.keys() else Op.CreateBucket
+    if method == "DELETE":
+        return Op.Unsupported if _BUCKET_SUBRESOURCES & query.keys() else Op.DeleteBucket
+    if method == "POST":
+        return Op.DeleteObjects if "delete" in query else Op.Unsupported
+    return Op.Unsupported
+
+
+def _object_op(method: str, query: Mapping[str, str], headers: Mapping[str, str]) -> Op:
+    if _OBJECT_SUBRESOURCES & query.keys():
+        return Op.Unsupported
+    if method == "GET":
+        return Op.ListParts if "uploadId" in query else Op.GetObject
+    if method == "HEAD":
+        return Op.HeadObject
+    if method == "PUT":
+        if "partNumber" in query and "uploadId" in query:
+            return Op.UploadPartCopy if "x-amz-copy-source" in headers else Op.UploadPart
+        return Op.CopyObject if "x-amz-copy-source" in headers else Op.PutObject
+    if method == "DELETE":
+        return Op.AbortMultipartUpload if "uploadId" in query else Op.DeleteObject
+    if method == "POST":
+        if "uploads" in query:
+            return Op.CreateMultipartUpload
+        if "uploadId" in query:
+            return Op.CompleteMultipartUpload
+    return Op.Unsupported

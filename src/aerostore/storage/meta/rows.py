@@ -1,0 +1,122 @@
+"""Conversions between SQLite rows and the model's frozen values.
+
+JSON columns hold plain dicts and lists; their shape is part of the on-disk format, so a
+change here needs a migration.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import asdict
+from typing import Any
+
+from aerostore.storage.model import Bucket, ObjectAttrs, ObjectVersion, Part, Segment, Upload
+
+DEFAULT_CONTENT_TYPE = "binary/octet-stream"
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def to_bucket(row: sqlite3.Row) -> Bucket:
+    return Bucket(
+        name=row["name"],
+        created=row["created"],
+        region=row["region"],
+        owner=row["owner"],
+        versioning=row["versioning"],
+        object_lock=bool(row["object_lock"]),
+    )
+
+
+def segments_json(segments: tuple[Segment, ...]) -> str:
+    return dumps([[s.path, s.size] for s in segments])
+
+
+def to_segments(text: str) -> tuple[Segment, ...]:
+    return tuple(Segment(path, size) for path, size in json.loads(text))
+
+
+def to_version(row: sqlite3.Row) -> ObjectVersion:
+    checksums = json.loads(row["checksums"])
+    attrs = ObjectAttrs(
+        content_type=row["content_type"] or DEFAULT_CONTENT_TYPE,
+        headers=json.loads(row["headers"]),
+        user_meta=json.loads(row["user_meta"]),
+        storage_class=row["storage_class"],
+        checksum_algorithm=next(iter(checksums), None),
+        checksum_type=row["checksum_type"],
+        tags=json.loads(row["tags"]),
+    )
+    return ObjectVersion(
+        bucket=row["bucket"],
+        key=row["key"],
+        version_id=row["version_id"],
+        seq=row["seq"],
+        is_latest=bool(row["is_latest"]),
+        delete_marker=bool(row["delete_marker"]),
+        size=row["size"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        attrs=attrs,
+        checksums=checksums,
+        segments=to_segments(row["segments"]),
+        multipart=bool(row["multipart"]),
+        retention_mode=row["retention_mode"],
+        retain_until=row["retain_until"],
+        legal_hold=bool(row["legal_hold"]),
+    )
+
+
+def version_columns(v: ObjectVersion) -> dict[str, Any]:
+    """Column values for INSERT INTO versions (everything but seq)."""
+    return {
+        "bucket": v.bucket,
+        "key": v.key,
+        "version_id": v.version_id,
+        "is_latest": int(v.is_latest),
+        "delete_marker": int(v.delete_marker),
+        "size": v.size,
+        "etag": v.etag,
+        "last_modified": v.last_modified,
+        "content_type": None if v.delete_marker else v.attrs.content_type,
+        "headers": dumps(v.attrs.headers),
+        "user_meta": dumps(v.attrs.user_meta),
+        "checksums": dumps(v.checksums),
+        "checksum_type": v.attrs.checksum_type,
+        "storage_class": v.attrs.storage_class,
+        "segments": segments_json(v.segments),
+        "multipart": int(v.multipart),
+        "retention_mode": v.retention_mode,
+        "retain_until": v.retain_until,
+        "legal_hold": int(v.legal_hold),
+        "tags": dumps(v.attrs.tags),
+    }
+
+
+def attrs_json(attrs: ObjectAttrs) -> str:
+    return dumps(asdict(attrs))
+
+
+def to_upload(row: sqlite3.Row) -> Upload:
+    return Upload(
+        upload_id=row["upload_id"],
+        bucket=row["bucket"],
+        key=row["key"],
+        initiated=row["initiated"],
+        attrs=ObjectAttrs(**json.loads(row["attrs"])),
+    )
+
+
+def to_part(row: sqlite3.Row) -> Part:
+    return Part(
+        upload_id=row["upload_id"],
+        number=row["number"],
+        size=row["size"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        checksums=json.loads(row["checksums"]),
+        segment=Segment(row["path"], row["size"]),
+    )

@@ -1,0 +1,184 @@
+"""Version-stack semantics, run as write jobs on the writer thread.
+
+Invariants kept by every function here, inside one transaction:
+- the latest version of a key is its highest ``seq`` and the only row with ``is_latest = 1``;
+- ``objects`` has a row for a key iff its latest version exists and is not a delete marker;
+- a version row owns its blob files: when the row goes, its paths go to ``garbage``.
+
+Versioning: https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html
+Conditional writes: https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import replace
+
+from aerostore.s3 import errors
+from aerostore.storage.meta import rows
+from aerostore.storage.model import NULL_VERSION, Conditions, ObjectAttrs, ObjectVersion
+
+VERSION_ID = re.compile(r"[A-Za-z0-9_-]{32}")
+ENABLED = "Enabled"
+
+
+def new_version_id() -> str:
+    return secrets.token_urlsafe(24)  # 32 URL-safe characters, like AWS's version ids
+
+
+def check_version_id(version_id: str) -> None:
+    """AWS answers InvalidArgument for a malformed id and NoSuchVersion for an unknown one."""
+    if version_id == "":
+        raise errors.InvalidArgument("Version id cannot be the empty string", ArgumentName="versionId")
+    if version_id != NULL_VERSION and not VERSION_ID.fullmatch(version_id):
+        raise errors.InvalidArgument(
+            "Invalid version id specified", ArgumentName="versionId", ArgumentValue=version_id
+        )
+
+
+def bucket_row(conn: sqlite3.Connection, bucket: str) -> sqlite3.Row:
+    row: sqlite3.Row | None = conn.execute("SELECT * FROM buckets WHERE name = ?", (bucket,)).fetchone()
+    if row is None:
+        raise errors.NoSuchBucket(BucketName=bucket)
+    return row
+
+
+def latest(conn: sqlite3.Connection, bucket: str, key: str) -> sqlite3.Row | None:
+    sql = "SELECT * FROM versions WHERE bucket = ? AND key = ? ORDER BY seq DESC LIMIT 1"
+    row: sqlite3.Row | None = conn.execute(sql, (bucket, key)).fetchone()
+    return row
+
+
+def add_garbage(conn: sqlite3.Connection, paths: Iterable[str]) -> None:
+    now = time.time()
+    conn.executemany("INSERT INTO garbage (path, created) VALUES (?, ?)", [(p, now) for p in paths])
+
+
+def etag_matches(wanted: str, etag: str) -> bool:
+    return any(tag.strip().strip('"') in ("*", etag) for tag in wanted.split(","))
+
+
+def check_conditions(current: sqlite3.Row | None, conditions: Conditions, key: str) -> None:
+    """Evaluate If-None-Match / If-Match against the current version, inside the commit.
+
+    A delete marker counts as no object. If-Match on a missing key is NoSuchKey, as AWS answers.
+    """
+    exists = current is not None and not current["delete_marker"]
+    if conditions.if_none_match == "*" and exists:
+        raise errors.PreconditionFailed(Condition="If-None-Match")
+    if conditions.if_match is None:
+        return
+    if current is None or not exists:
+        raise errors.NoSuchKey(Key=key)
+    if not etag_matches(conditions.if_match, current["etag"]):
+        raise errors.PreconditionFailed(Condition="If-Match")
+
+
+def install(conn: sqlite3.Connection, draft: ObjectVersion, conditions: Conditions) -> ObjectVersion:
+    """Make ``draft`` the latest version of its key (a PUT, copy or completed upload)."""
+    bucket = bucket_row(conn, draft.bucket)
+    check_conditions(latest(conn, draft.bucket, draft.key), conditions, draft.key)
+    return _push(conn, bucket["versioning"], draft)
+
+
+def _push(conn: sqlite3.Connection, versioning: str, draft: ObjectVersion) -> ObjectVersion:
+    """Insert a new latest version; outside Enabled it is the null version, replacing the old one."""
+    version_id = new_version_id() if versioning == ENABLED else NULL_VERSION
+    if version_id == NULL_VERSION:
+        _drop(conn, draft.bucket, draft.key, NULL_VERSION)
+    conn.execute(
+        "UPDATE versions SET is_latest = 0 WHERE bucket = ? AND key = ? AND is_latest = 1",
+        (draft.bucket, draft.key),
+    )
+    version = replace(draft, version_id=version_id, is_latest=True, last_modified=time.time())
+    columns = rows.version_columns(version)
+    names = ", ".join(columns)
+    marks = ", ".join(f":{n}" for n in columns)
+    cursor = conn.execute(f"INSERT INTO versions ({names}) VALUES ({marks})", columns)
+    assert cursor.lastrowid is not None
+    version = replace(version, seq=cursor.lastrowid)
+    _set_current(conn, version.bucket, version.key, version.seq, version.delete_marker)
+    return version
+
+
+def _set_current(conn: sqlite3.Connection, bucket: str, key: str, seq: int, delete_marker: bool) -> None:
+    if delete_marker:
+        conn.execute("DELETE FROM objects WHERE bucket = ? AND key = ?", (bucket, key))
+    else:
+        conn.execute("INSERT OR REPLACE INTO objects (bucket, key, seq) VALUES (?, ?, ?)", (bucket, key, seq))
+
+
+def _drop(conn: sqlite3.Connection, bucket: str, key: str, version_id: str) -> sqlite3.Row | None:
+    """Delete one version row and send its blobs to garbage; the caller re-points latest."""
+    sql = "SELECT * FROM versions WHERE bucket = ? AND key = ? AND version_id = ?"
+    row: sqlite3.Row | None = conn.execute(sql, (bucket, key, version_id)).fetchone()
+    if row is not None:
+        conn.execute("DELETE FROM versions WHERE seq = ?", (row["seq"],))
+        add_garbage(conn, (s.path for s in rows.to_segments(row["segments"])))
+    return row
+
+
+def _repoint(conn: sqlite3.Connection, bucket: str, key: str) -> None:
+    """After removing the latest version, the next newest becomes latest."""
+    row = latest(conn, bucket, key)
+    if row is None:
+        conn.execute("DELETE FROM objects WHERE bucket = ? AND key = ?", (bucket, key))
+        return
+    conn.execute("UPDATE versions SET is_latest = 1 WHERE seq = ?", (row["seq"],))
+    _set_current(conn, bucket, key, row["seq"], bool(row["delete_marker"]))
+
+
+def delete_current(conn: sqlite3.Connection, bucket: str, key: str) -> ObjectVersion | None:
+    """DeleteObject without a version id: remove the null version, or stack a delete marker.
+
+    Unversioned: the object goes (a missing key is no error). Enabled: a new delete marker.
+    Suspended: a delete marker with version id "null", replacing any null version.
+    """
+    versioning = bucket_row(conn, bucket)["versioning"]
+    if versioning == "":
+        row = _drop(conn, bucket, key, NULL_VERSION)
+        if row is None:
+            return None
+        _repoint(conn, bucket, key)
+        return rows.to_version(row)
+    marker = ObjectVersion(
+        bucket=bucket, key=key, version_id="", seq=0, is_latest=True, delete_marker=True, size=0,
+        etag="", last_modified=0.0, attrs=ObjectAttrs(), checksums={}, segments=(),
+    )  # fmt: skip
+    return _push(conn, versioning, marker)
+
+
+def delete_version(conn: sqlite3.Connection, bucket: str, key: str, version_id: str) -> ObjectVersion | None:
+    """DeleteObject with a version id: remove exactly that version; unknown ids are no error."""
+    bucket_row(conn, bucket)
+    row = _drop(conn, bucket, key, version_id)
+    if row is None:
+        return None
+    if row["is_latest"]:
+        _repoint(conn, bucket, key)
+    return rows.to_version(row)
+
+
+def delete_many(
+    conn: sqlite3.Connection, bucket: str, items: list[tuple[str, str | None]]
+) -> list[ObjectVersion | None | errors.S3Error]:
+    """DeleteObjects: each item in its own savepoint, so one failure spares the others."""
+    bucket_row(conn, bucket)
+    results: list[ObjectVersion | None | errors.S3Error] = []
+    for key, version_id in items:
+        conn.execute("SAVEPOINT item")
+        try:
+            if version_id is None:
+                results.append(delete_current(conn, bucket, key))
+            else:
+                check_version_id(version_id)
+                results.append(delete_version(conn, bucket, key, version_id))
+        except errors.S3Error as exc:
+            conn.execute("ROLLBACK TO item")
+            results.append(exc)
+        conn.execute("RELEASE item")
+    return results
