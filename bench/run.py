@@ -88,6 +88,10 @@ def run_workload(s3bench: Path, target, w: dict, D: float, quick: bool) -> dict:
         p.kill()
         out, err = p.communicate()
         rec["error"] = f"s3bench timed out after {timeout:.0f}s"
+    except BaseException:  # interrupted: do not leave the driver running
+        p.kill()
+        p.wait()
+        raise
     rec["wall_s"] = round(time.monotonic() - t0, 2)
     rec["exit_code"] = p.returncode
     rec["stderr"] = err[-4000:]
@@ -223,8 +227,9 @@ def render_table(res: dict, names: list[str], list_keys: int) -> str:
     for n in names:
         t = res["targets"].get(n, {})
         if t.get("status") != "ok":
-            reason = (t.get("reason") or "").strip().splitlines()
-            notes.append(f"- **{n}** {t.get('status')}: {reason[0] if reason else ''}")
+            reason = [x for x in (t.get("reason") or "").strip().splitlines() if x.strip()]
+            last = f" ... {reason[-1].strip()}" if len(reason) > 1 else ""
+            notes.append(f"- **{n}** {t.get('status')}: {reason[0] if reason else ''}{last}")
         for k, m in t.get("metrics", {}).items():
             if m.get("errors"):
                 notes.append(f"- (!) {n} {k}: {m['errors']} errors, e.g. {m.get('error_samples', [])[:1]}")

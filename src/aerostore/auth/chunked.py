@@ -71,8 +71,7 @@ class AwsChunkedDecoder:
         self.signed = mode != STREAMING_UNSIGNED_TRAILER
         self.decoded_length = 0
         self._key = signing_key
-        self._prefix = f"{scope}\n{amz_date}"  # reordered below; kept together as they never change
-        self._sts_head = f"{amz_date}\n{scope}"
+        self._sts_head = f"{amz_date}\n{scope}"  # the fixed middle of every string to sign
         self._previous = seed_signature
         self._max_chunk = max_chunk_size
         self._buf = bytearray()
@@ -207,35 +206,45 @@ class AwsChunkedDecoder:
         name, value = _header(line)
         if self.mode == STREAMING_SIGNED or self._trailer_verified:
             raise errors.IncompleteBody("Trailer lines must come before the trailer signature.")
-        if name == TRAILER_SIGNATURE:
-            self._verify_trailer(value) if self.signed else None
-            self._trailer_verified = self.signed
-        else:
+        if name != TRAILER_SIGNATURE:
             self._trailers[name] = value
+        elif self.signed:
+            self._verify_trailer(value)
+            self._trailer_verified = True
         return True
 
     # ---- signatures ----
 
     def _verify_chunk(self, data: bytes) -> None:
-        """String to sign: AWS4-HMAC-SHA256-PAYLOAD, date, scope, previous signature, sha256(""), sha256(data)."""
+        """Sign ``AWS4-HMAC-SHA256-PAYLOAD``, date, scope, previous signature, sha256(""), sha256(data)."""
         if not self.signed:
             return
         digest = hashlib.sha256(data).hexdigest()
         text = f"AWS4-HMAC-SHA256-PAYLOAD\n{self._sts_head}\n{self._previous}\n{EMPTY_SHA256}\n{digest}"
-        self._previous = self._check(text, self._chunk_signature)
+        self._previous = self._check([text], self._chunk_signature)
 
     def _verify_trailer(self, provided: str) -> None:
-        """The trailer signature covers the sorted ``name:value\\n`` lines (as aws-c-auth signs them)."""
-        canonical = "".join(f"{name}:{' '.join(value.split())}\n" for name, value in sorted(self._trailers.items()))
-        digest = hashlib.sha256(canonical.encode()).hexdigest()
-        text = f"AWS4-HMAC-SHA256-TRAILER\n{self._sts_head}\n{self._previous}\n{digest}"
-        self._previous = self._check(text, provided.encode())
+        """The trailer signature covers the sorted ``name:value\\n`` lines, as aws-c-auth signs them.
 
-    def _check(self, text: str, provided: bytes) -> str:
-        expected = sign(self._key, text)
-        if not hmac.compare_digest(expected.encode(), provided):
-            raise errors.SignatureDoesNotMatch(StringToSign=text, SignatureProvided=provided.decode("ascii", "replace"))
-        return expected
+        SDKs label the string to sign ``AWS4-HMAC-SHA256-TRAILER``. The worked example in AWS's
+        documentation labels it ``AWS4-HMAC-SHA256-PAYLOAD``; clients written from that example
+        are accepted too (the two strings have different line counts, so neither can stand in
+        for a chunk signature).
+        """
+        lines = "".join(
+            f"{name}:{' '.join(value.split())}\n" for name, value in sorted(self._trailers.items())
+        )
+        tail = f"{self._sts_head}\n{self._previous}\n{hashlib.sha256(lines.encode()).hexdigest()}"
+        texts = [f"AWS4-HMAC-SHA256-TRAILER\n{tail}", f"AWS4-HMAC-SHA256-PAYLOAD\n{tail}"]
+        self._previous = self._check(texts, provided.encode())
+
+    def _check(self, texts: list[str], provided: bytes) -> str:
+        for text in texts:
+            expected = sign(self._key, text)
+            if hmac.compare_digest(expected.encode(), provided):
+                return expected
+        shown = provided.decode("ascii", "replace")
+        raise errors.SignatureDoesNotMatch(StringToSign=texts[0], SignatureProvided=shown)
 
 
 def _chunk_signature(extensions: bytes) -> bytes:
@@ -247,10 +256,6 @@ def _chunk_signature(extensions: bytes) -> bytes:
 
 def _header(line: bytes) -> tuple[str, str]:
     name, colon, value = line.partition(b":")
-    try:
-        text_name, text_value = name.strip().lower().decode("ascii"), value.strip().decode("ascii")
-    except UnicodeDecodeError:
-        text_name = ""
-    if not colon or not text_name:
+    if not colon or not name.strip() or not line.isascii():
         raise errors.IncompleteBody("An aws-chunked trailer line is not a header.")
-    return text_name, text_value
+    return name.strip().lower().decode(), value.strip().decode()
