@@ -1,12 +1,13 @@
 """Machine ceilings and machine description, measured in the same run as the targets.
 
-  loopback_tcp   one TCP stream over 127.0.0.1 between two Python processes (4 MiB socket
-                 buffers, 1 MiB sendall / recv_into): the most a Python server could move
-                 through one connection; iperf3 too when it is installed (never installed here).
-  hashing        single-core hashlib MD5 and SHA-256 over a 64 MiB buffer (1 MiB updates).
-  fsync          write 4 KiB to a temp file + fsync + rename over the final name, with 1 and
-                 16 threads, in a directory on the same file system as the targets' data.
+loopback_tcp   one TCP stream over 127.0.0.1 between two Python processes (4 MiB socket
+               buffers, 1 MiB sendall / recv_into): the most a Python server could move
+               through one connection; iperf3 too when it is installed (never installed here).
+hashing        single-core hashlib MD5 and SHA-256 over a 64 MiB buffer (1 MiB updates).
+fsync          write 4 KiB to a temp file + fsync + rename over the final name, with 1 and
+               16 threads, in a directory on the same file system as the targets' data.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,14 +37,18 @@ def _read(path: str) -> str:
 
 def machine_description(data_root: Path) -> dict:
     cpuinfo = _read("/proc/cpuinfo")
-    model = next((ln.split(":", 1)[1].strip() for ln in cpuinfo.splitlines() if ln.startswith("model name")), None)
+    model = next(
+        (ln.split(":", 1)[1].strip() for ln in cpuinfo.splitlines() if ln.startswith("model name")), None
+    )
     mhz = next((ln.split(":", 1)[1].strip() for ln in cpuinfo.splitlines() if ln.startswith("cpu MHz")), None)
     mem_kib = None
     for ln in _read("/proc/meminfo").splitlines():
         if ln.startswith("MemTotal:"):
             mem_kib = int(ln.split()[1])
     try:
-        df = subprocess.run(["df", "-hT", str(data_root)], capture_output=True, text=True, timeout=10).stdout.strip()
+        df = subprocess.run(
+            ["df", "-hT", str(data_root)], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         df = None
     try:
@@ -114,8 +119,14 @@ def loopback_tcp_python(duration: float = 3.0, bufsize: int = 4 * MiB, chunk: in
     conn.close()
     p.join(10)
     el = max(t1 - (t0 or t1), 1e-9)
-    return {"mib_per_s": round(total / el / MiB, 1), "gbit_per_s": round(total * 8 / el / 1e9, 2),
-            "bytes": total, "seconds": round(el, 3), "sock_buf": bufsize, "chunk": chunk}
+    return {
+        "mib_per_s": round(total / el / MiB, 1),
+        "gbit_per_s": round(total * 8 / el / 1e9, 2),
+        "bytes": total,
+        "seconds": round(el, 3),
+        "sock_buf": bufsize,
+        "chunk": chunk,
+    }
 
 
 def loopback_tcp_iperf3(duration: float = 3.0) -> dict | None:
@@ -125,12 +136,20 @@ def loopback_tcp_iperf3(duration: float = 3.0) -> dict | None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    srv = subprocess.Popen([exe, "-s", "-1", "-B", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, start_new_session=True)
+    srv = subprocess.Popen(
+        [exe, "-s", "-1", "-B", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         time.sleep(0.5)
-        r = subprocess.run([exe, "-c", "127.0.0.1", "-p", str(port), "-t", str(int(max(1, duration))), "-J"],
-                           capture_output=True, text=True, timeout=duration + 30)
+        r = subprocess.run(
+            [exe, "-c", "127.0.0.1", "-p", str(port), "-t", str(int(max(1, duration))), "-J"],
+            capture_output=True,
+            text=True,
+            timeout=duration + 30,
+        )
         d = json.loads(r.stdout)
         bps = d["end"]["sum_received"]["bits_per_second"]
         return {"gbit_per_s": round(bps / 1e9, 2), "mib_per_s": round(bps / 8 / MiB, 1)}
@@ -156,7 +175,7 @@ def hashing(size: int = 64 * MiB, update: int = MiB, repeat: int = 2) -> dict:
             h = hashlib.new(name)
             t0 = time.perf_counter()
             for off in range(0, size, update):
-                h.update(mv[off:off + update])
+                h.update(mv[off : off + update])
             h.hexdigest()
             el = time.perf_counter() - t0
             best = max(best, size / el / MiB)
@@ -169,7 +188,9 @@ def hashing(size: int = 64 * MiB, update: int = MiB, repeat: int = 2) -> dict:
 
 
 # ------------------------------------------------------------------ fsync
-def _fsync_worker(d: Path, tid: int, deadline: float, max_ops: int, counter: list, lat: list, dirfd: int | None):
+def _fsync_worker(
+    d: Path, tid: int, deadline: float, max_ops: int, counter: list, lat: list, dirfd: int | None
+):
     payload = os.urandom(4096)
     n = 0
     while n < max_ops:
@@ -192,8 +213,9 @@ def _fsync_worker(d: Path, tid: int, deadline: float, max_ops: int, counter: lis
     counter[tid] = n
 
 
-def fsync_rename(root: Path, threads: int, duration: float = 2.0, max_ops: int = 100_000,
-                 dir_fsync: bool = False) -> dict:
+def fsync_rename(
+    root: Path, threads: int, duration: float = 2.0, max_ops: int = 100_000, dir_fsync: bool = False
+) -> dict:
     d = root / f"fsync-{threads}-{int(dir_fsync)}"
     d.mkdir(parents=True, exist_ok=True)
     dirfd = os.open(d, os.O_RDONLY) if dir_fsync else None
@@ -201,8 +223,12 @@ def fsync_rename(root: Path, threads: int, duration: float = 2.0, max_ops: int =
     lats: list[list] = [[] for _ in range(threads)]
     t0 = time.perf_counter()
     deadline = t0 + duration
-    ths = [threading.Thread(target=_fsync_worker, args=(d, i, deadline, max_ops // threads + 1, counter, lats[i],
-                                                        dirfd)) for i in range(threads)]
+    ths = [
+        threading.Thread(
+            target=_fsync_worker, args=(d, i, deadline, max_ops // threads + 1, counter, lats[i], dirfd)
+        )
+        for i in range(threads)
+    ]
     for t in ths:
         t.start()
     for t in ths:
@@ -213,9 +239,14 @@ def fsync_rename(root: Path, threads: int, duration: float = 2.0, max_ops: int =
     shutil.rmtree(d, ignore_errors=True)
     all_l = sorted(x for lst in lats for x in lst)
     total = sum(counter)
-    return {"threads": threads, "dir_fsync": dir_fsync, "ops": total, "ops_per_s": round(total / el, 1),
-            "lat_ms_p50": round(all_l[len(all_l) // 2] * 1e3, 3) if all_l else None,
-            "lat_ms_p99": round(all_l[int(len(all_l) * 0.99)] * 1e3, 3) if all_l else None}
+    return {
+        "threads": threads,
+        "dir_fsync": dir_fsync,
+        "ops": total,
+        "ops_per_s": round(total / el, 1),
+        "lat_ms_p50": round(all_l[len(all_l) // 2] * 1e3, 3) if all_l else None,
+        "lat_ms_p99": round(all_l[int(len(all_l) * 0.99)] * 1e3, 3) if all_l else None,
+    }
 
 
 # ------------------------------------------------------------------ all
@@ -242,6 +273,7 @@ def measure_all(root: Path, quick: bool, log=print) -> dict:
 
 if __name__ == "__main__":
     import tempfile
+
     r = Path(tempfile.mkdtemp(prefix="aerobench-ceil-"))
     try:
         print(json.dumps(measure_all(r, quick="--quick" in sys.argv), indent=1))

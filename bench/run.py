@@ -11,6 +11,7 @@ one JSON document and prints a Markdown table (targets side by side, aerostore/X
 A target that cannot start is skipped, with the reason in the table and the JSON.
 See bench/README.md for what each number means.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,13 @@ def log(*a):
 
 
 def find_s3bench(explicit: str | None) -> Path:
-    cands = [explicit, os.environ.get("S3BENCH"), REPO.parent / "shared" / "tools" / "s3bench.py",
-             REPO / "shared" / "tools" / "s3bench.py", "/work/shared/tools/s3bench.py"]
+    cands = [
+        explicit,
+        os.environ.get("S3BENCH"),
+        REPO.parent / "shared" / "tools" / "s3bench.py",
+        REPO / "shared" / "tools" / "s3bench.py",
+        "/work/shared/tools/s3bench.py",
+    ]
     for c in cands:
         if c and Path(c).is_file():
             return Path(c).resolve()
@@ -54,27 +60,70 @@ def workloads(quick: bool, D: float, list_keys: int) -> list[dict]:
     """Each workload is one s3bench run.  'phases' = timed phases (each <= D seconds)."""
     n4k = 500 if quick else 1000
     return [
-        {"id": "small16", "op": "put,get,head", "size": "4KiB", "c": 16, "objects": n4k,
-         "title": "4KiB c16"},
-        {"id": "small64", "op": "put,get,head", "size": "4KiB", "c": 64, "objects": n4k,
-         "title": "4KiB c64"},
-        {"id": "mid", "op": "put,get", "size": "1MiB", "c": 4, "objects": 16 if quick else 32,
-         "title": "1MiB c4"},
+        {"id": "small16", "op": "put,get,head", "size": "4KiB", "c": 16, "objects": n4k, "title": "4KiB c16"},
+        {"id": "small64", "op": "put,get,head", "size": "4KiB", "c": 64, "objects": n4k, "title": "4KiB c64"},
+        {
+            "id": "mid",
+            "op": "put,get",
+            "size": "1MiB",
+            "c": 4,
+            "objects": 16 if quick else 32,
+            "title": "1MiB c4",
+        },
         # 64 MiB: one stream; pool 2 keeps s3bench's start-up (random bytes + hashes) short
-        {"id": "big", "op": "put,get", "size": "64MiB", "c": 1, "objects": 2 if quick else 4,
-         "extra": ["--pool", "2"], "title": "64MiB c1"},
+        {
+            "id": "big",
+            "op": "put,get",
+            "size": "64MiB",
+            "c": 1,
+            "objects": 2 if quick else 4,
+            "extra": ["--pool", "2"],
+            "title": "64MiB c1",
+        },
         # one op = list ALL pages (max-keys 1000) of list_keys keys, one client
-        {"id": "list", "op": "list", "size": "0", "c": 1, "objects": list_keys,
-         "extra": ["--prepare-concurrency", "16"], "title": f"LIST {list_keys} keys c1"},
+        {
+            "id": "list",
+            "op": "list",
+            "size": "0",
+            "c": 1,
+            "objects": list_keys,
+            "extra": ["--prepare-concurrency", "16"],
+            "title": f"LIST {list_keys} keys c1",
+        },
     ]
 
 
 def run_workload(s3bench: Path, target, w: dict, D: float, quick: bool) -> dict:
-    cmd = [sys.executable, str(s3bench), "--endpoint", target.endpoint, "--access-key", target.ak,
-           "--secret-key", target.sk, "--region", target.region, "--bucket", BUCKET,
-           "--prefix", f"bench/{w['id']}", "--op", w["op"], "--size", w["size"], "--concurrency", str(w["c"]),
-           "--duration", str(D), "--objects", str(w["objects"]), "--server-pid", str(target.proc.pid),
-           "--label", f"{target.name}/{w['id']}"] + w.get("extra", [])
+    cmd = [
+        sys.executable,
+        str(s3bench),
+        "--endpoint",
+        target.endpoint,
+        "--access-key",
+        target.ak,
+        "--secret-key",
+        target.sk,
+        "--region",
+        target.region,
+        "--bucket",
+        BUCKET,
+        "--prefix",
+        f"bench/{w['id']}",
+        "--op",
+        w["op"],
+        "--size",
+        w["size"],
+        "--concurrency",
+        str(w["c"]),
+        "--duration",
+        str(D),
+        "--objects",
+        str(w["objects"]),
+        "--server-pid",
+        str(target.proc.pid),
+        "--label",
+        f"{target.name}/{w['id']}",
+    ] + w.get("extra", [])
     if not target.etag_is_md5:
         cmd.append("--no-etag-check")
     nphases = len(w["op"].split(","))
@@ -117,14 +166,19 @@ def metrics_of(wl_results: dict) -> dict:
             continue
         for ph in sb["phases"]:
             if ph["phase"] == "prepare":
-                m[f"{wid}.prepare"] = {"ops_per_s": ph["ops"].get("prepare", {}).get("ops_per_s"),
-                                       "errors": sum(ph["errors"].values())}
+                m[f"{wid}.prepare"] = {
+                    "ops_per_s": ph["ops"].get("prepare", {}).get("ops_per_s"),
+                    "errors": sum(ph["errors"].values()),
+                }
                 continue
             op = ph["phase"]
             d = ph["ops"].get(op, {})
             m[f"{wid}.{op}"] = {
-                "ops_per_s": d.get("ops_per_s"), "mib_per_s": d.get("mib_per_s"), "count": d.get("count", 0),
-                "p50_ms": d.get("lat_ms", {}).get("p50"), "p99_ms": d.get("lat_ms", {}).get("p99"),
+                "ops_per_s": d.get("ops_per_s"),
+                "mib_per_s": d.get("mib_per_s"),
+                "count": d.get("count", 0),
+                "p50_ms": d.get("lat_ms", {}).get("p50"),
+                "p99_ms": d.get("lat_ms", {}).get("p99"),
                 "errors": sum(ph["errors"].values()) + ph["verify_failures"],
                 "error_samples": ph["error_samples"][:3],
                 "server_cpu_us_per_op": ph.get("server_cpu_us_per_op"),
@@ -183,7 +237,10 @@ def fmt(v):
 def render_table(res: dict, names: list[str], list_keys: int) -> str:
     ratio_to = [n for n in ("seaweedfs", "moto") if n in names] if "aerostore" in names else []
     hdr = ["metric"] + names + [f"aero/{n}" for n in ratio_to] + ["better"]
-    lines = ["| " + " | ".join(hdr) + " |", "|" + "|".join(["---"] + ["---:"] * (len(hdr) - 2) + [":---:"]) + "|"]
+    lines = [
+        "| " + " | ".join(hdr) + " |",
+        "|" + "|".join(["---"] + ["---:"] * (len(hdr) - 2) + [":---:"]) + "|",
+    ]
     notes = []
 
     def val(name, key, field):
@@ -212,11 +269,22 @@ def render_table(res: dict, names: list[str], list_keys: int) -> str:
     # extra rows: start-up, RSS, errors
     for label, fn in (
         ("ready: first PUT OK after start (s)", lambda t: t.get("startup", {}).get("first_put_ok_s")),
-        ("server RSS, max over phases (MiB)", lambda t: max([m["server_rss_mib"] for m in t.get("metrics", {}).values()
-                                                              if m.get("server_rss_mib") is not None] or [None],
-                                                             key=lambda x: -1 if x is None else x)),
-        ("errors + verify failures (all phases)", lambda t: sum(m.get("errors") or 0
-                                                                 for m in t.get("metrics", {}).values())),
+        (
+            "server RSS, max over phases (MiB)",
+            lambda t: max(
+                [
+                    m["server_rss_mib"]
+                    for m in t.get("metrics", {}).values()
+                    if m.get("server_rss_mib") is not None
+                ]
+                or [None],
+                key=lambda x: -1 if x is None else x,
+            ),
+        ),
+        (
+            "errors + verify failures (all phases)",
+            lambda t: sum(m.get("errors") or 0 for m in t.get("metrics", {}).values()),
+        ),
     ):
         row = [label]
         for n in names:
@@ -268,24 +336,43 @@ def render_ceilings(c: dict) -> str:
 
 def render_machine(m: dict) -> str:
     df = (m.get("disk_df") or "").splitlines()
-    return (f"machine: {m.get('nproc')} cpu ({m.get('cpu_model')}), {m.get('ram_gib')} GiB RAM, "
-            f"kernel {m.get('kernel')}, Python {m.get('python')}, loadavg {m.get('loadavg')}\n"
-            f"disk: {df[-1] if df else '?'}")
+    return (
+        f"machine: {m.get('nproc')} cpu ({m.get('cpu_model')}), {m.get('ram_gib')} GiB RAM, "
+        f"kernel {m.get('kernel')}, Python {m.get('python')}, loadavg {m.get('loadavg')}\n"
+        f"disk: {df[-1] if df else '?'}"
+    )
 
 
 # ------------------------------------------------------------------ main
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    ap.add_argument("--quick", action="store_true", help="3 s phases, smaller object counts (~3 min for 2 targets)")
-    ap.add_argument("--targets", default="aerostore,seaweedfs,moto", help="comma list of " + ",".join(TARGETS))
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__,
+    )
+    ap.add_argument(
+        "--quick", action="store_true", help="3 s phases, smaller object counts (~3 min for 2 targets)"
+    )
+    ap.add_argument(
+        "--targets", default="aerostore,seaweedfs,moto", help="comma list of " + ",".join(TARGETS)
+    )
     ap.add_argument("--out", default=None, help="JSON output (default bench/results/<UTC timestamp>.json)")
-    ap.add_argument("--duration", type=float, default=None, help="seconds per timed phase (default 8, quick 3)")
-    ap.add_argument("--list-keys", type=int, default=None, help="keys for the LIST workload (default 10000, quick 2000)")
-    ap.add_argument("--workloads", default=None, help="only these workload ids (small16,small64,mid,big,list)")
+    ap.add_argument(
+        "--duration", type=float, default=None, help="seconds per timed phase (default 8, quick 3)"
+    )
+    ap.add_argument(
+        "--list-keys", type=int, default=None, help="keys for the LIST workload (default 10000, quick 2000)"
+    )
+    ap.add_argument(
+        "--workloads", default=None, help="only these workload ids (small16,small64,mid,big,list)"
+    )
     ap.add_argument("--no-ceilings", action="store_true", help="skip the machine-ceiling measurements")
-    ap.add_argument("--tmp-dir", default=None, help="parent of the temp root (data dirs + fsync test); default $TMPDIR")
-    ap.add_argument("--keep-tmp", action="store_true", help="keep the temp root (server logs, data) for debugging")
+    ap.add_argument(
+        "--tmp-dir", default=None, help="parent of the temp root (data dirs + fsync test); default $TMPDIR"
+    )
+    ap.add_argument(
+        "--keep-tmp", action="store_true", help="keep the temp root (server logs, data) for debugging"
+    )
     ap.add_argument("--ready-timeout", type=float, default=90.0)
     ap.add_argument("--s3bench", default=None, help="path to s3bench.py (default ../shared/tools/s3bench.py)")
     a = ap.parse_args(argv)
@@ -300,7 +387,7 @@ def main(argv=None):
     try:
         import botocore  # noqa: F401
     except ImportError:
-        raise SystemExit("botocore is needed (s3bench.py signs with it): pip install botocore")
+        raise SystemExit("botocore is needed (s3bench.py signs with it): pip install botocore") from None
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     out_path = Path(a.out) if a.out else HERE / "results" / f"{stamp}.json"
 
@@ -315,13 +402,26 @@ def main(argv=None):
 
     def on_term(signum, frame):
         raise KeyboardInterrupt(f"signal {signum}")
+
     signal.signal(signal.SIGTERM, on_term)
 
     t_start = time.monotonic()
-    res = {"tool": "aerostore bench/run.py", "format": 1, "started_utc": stamp, "quick": a.quick,
-           "duration_per_phase_s": D, "list_keys": list_keys, "targets_requested": names,
-           "s3bench": str(s3bench), "access_key": ACCESS_KEY, "bucket": BUCKET,
-           "workloads": wls, "machine": ceilings.machine_description(root), "ceilings": None, "targets": {}}
+    res = {
+        "tool": "aerostore bench/run.py",
+        "format": 1,
+        "started_utc": stamp,
+        "quick": a.quick,
+        "duration_per_phase_s": D,
+        "list_keys": list_keys,
+        "targets_requested": names,
+        "s3bench": str(s3bench),
+        "access_key": ACCESS_KEY,
+        "bucket": BUCKET,
+        "workloads": wls,
+        "machine": ceilings.machine_description(root),
+        "ceilings": None,
+        "targets": {},
+    }
     log(render_machine(res["machine"]))
     interrupted = False
     try:
@@ -336,8 +436,10 @@ def main(argv=None):
             log(f"{n}: starting ({tr['version'] or 'version ?'}) on {t.endpoint}")
             try:
                 tr["startup"] = t.start(ready_timeout=a.ready_timeout, bucket=BUCKET)
-                log(f"  ready: ListBuckets after {tr['startup'].get('listbuckets_ok_s')}s, "
-                    f"first PUT after {tr['startup'].get('first_put_ok_s')}s")
+                log(
+                    f"  ready: ListBuckets after {tr['startup'].get('listbuckets_ok_s')}s, "
+                    f"first PUT after {tr['startup'].get('first_put_ok_s')}s"
+                )
                 for w in wls:
                     log(f"  {w['id']}: {w['op']} {w['size']} c={w['c']} objects={w['objects']}")
                     tr["workloads"][w["id"]] = run_workload(s3bench, t, w, D, a.quick)

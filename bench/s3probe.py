@@ -3,6 +3,7 @@
 Signs with botocore's S3SigV4Auth (botocore is already required by s3bench.py) and
 sends with http.client, so it has no other dependency.  Not used for load.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -10,8 +11,16 @@ import http.client
 from urllib.parse import urlsplit
 
 
-def signed_request(endpoint: str, method: str, path: str, access_key: str, secret_key: str,
-                   region: str = "us-east-1", body: bytes = b"", timeout: float = 5.0):
+def signed_request(
+    endpoint: str,
+    method: str,
+    path: str,
+    access_key: str,
+    secret_key: str,
+    region: str = "us-east-1",
+    body: bytes = b"",
+    timeout: float = 5.0,
+):
     """Send one SigV4-signed request; returns (status, body bytes).  Raises OSError etc."""
     from botocore.auth import S3SigV4Auth
     from botocore.awsrequest import AWSRequest

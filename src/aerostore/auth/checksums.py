@@ -15,7 +15,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from awscrt import checksums as crt
+from awscrt import checksums as crt  # type: ignore[import-untyped]
 
 from aerostore.s3 import errors
 

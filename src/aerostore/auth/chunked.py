@@ -112,12 +112,16 @@ class AwsChunkedDecoder:
 
     def finish(self) -> dict[str, str]:
         """End of body: raise IncompleteBody if it was cut short, else return the trailers."""
-        complete_lines = self._state is _State.TRAILER and self._pos == len(self._buf)
-        if complete_lines and (self.mode != STREAMING_SIGNED_TRAILER or self._trailer_verified):
+        if self._state is _State.TRAILER and self._pos == len(self._buf) and self._trailer_complete():
             self._state = _State.DONE  # some clients omit the empty line that ends the trailers
         if self._state is not _State.DONE:
             raise errors.IncompleteBody("The request body terminated unexpectedly")
         return dict(self._trailers)
+
+    def _trailer_complete(self) -> bool:
+        if self.mode == STREAMING_SIGNED_TRAILER:
+            return self._trailer_verified
+        return self.mode == STREAMING_SIGNED or bool(self._trailers)
 
     # ---- the state machine: each step consumes what it can and says whether it made progress ----
 
@@ -204,7 +208,9 @@ class AwsChunkedDecoder:
             self._state = _State.DONE
             return True
         name, value = _header(line)
-        if self.mode == STREAMING_SIGNED or self._trailer_verified:
+        if self.mode == STREAMING_SIGNED:
+            raise errors.IncompleteBody(f"{STREAMING_SIGNED} bodies have no trailer.")
+        if self._trailer_verified:
             raise errors.IncompleteBody("Trailer lines must come before the trailer signature.")
         if name != TRAILER_SIGNATURE:
             self._trailers[name] = value

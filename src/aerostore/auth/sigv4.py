@@ -239,11 +239,11 @@ def verify(
         return AuthResult(
             Principal.ANONYMOUS, _checked_payload(headers.get(X_AMZ_CONTENT_SHA256, UNSIGNED_PAYLOAD))
         )
-    found = keys.secret_for(signed.credential.access_key)
-    if found is None:
-        raise errors.InvalidAccessKeyId(AWSAccessKeyId=signed.credential.access_key)
-    secret, principal = found
     cred = signed.credential
+    found = keys.secret_for(cred.access_key)
+    if found is None:
+        raise errors.InvalidAccessKeyId(AWSAccessKeyId=cred.access_key)
+    secret, principal = found
     key = signing_key(secret, cred.date, cred.region, cred.service)
     payload = _checked_payload(_check_signature(req, signed, key))
     return AuthResult(
@@ -266,6 +266,7 @@ def _from_header(req: _Request) -> _Signed:
     amz_date, stamp = _request_date(req.headers)
     if X_AMZ_CONTENT_SHA256 not in req.headers:
         raise errors.InvalidRequest("Missing required header for this request: x-amz-content-sha256")
+    _checked_payload(req.headers[X_AMZ_CONTENT_SHA256])
     if credential.date != amz_date[:8]:
         raise errors.AuthorizationHeaderMalformed(_MALFORMED + _DATE_MISMATCH)
     if abs(req.now - stamp) > req.max_skew:

@@ -78,14 +78,34 @@ class App:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         ctx = _context(scope)
+        body = _BodyTracker(receive, ctx.headers)
         try:
-            result = await self.api.handle(ctx, receive)
+            result = await self.api.handle(ctx, body.receive)
         except errors.S3Error as exc:
             result = error_result(ctx, exc)
         except Exception:
             log.exception("internal error", extra={"request_id": ctx.request_id})
             result = error_result(ctx, errors.InternalError())
+        if not body.complete:
+            # The client may still be sending (or, under Expect: 100-continue, never send) the
+            # body we did not read: the connection cannot carry another request.
+            result.headers["connection"] = "close"
         await _send_result(ctx, result, send)
+
+
+class _BodyTracker:
+    """Knows whether the request body was read to its end."""
+
+    def __init__(self, receive: Receive, headers: dict[str, str]) -> None:
+        self._receive = receive
+        length = headers.get("content-length", "0")
+        self.complete = "transfer-encoding" not in headers and (not length.isdigit() or int(length) == 0)
+
+    async def receive(self) -> Message:
+        message = await self._receive()
+        if message["type"] == "http.request" and not message.get("more_body", False):
+            self.complete = True
+        return message
 
 
 def _context(scope: Scope) -> RequestContext:
@@ -102,7 +122,7 @@ def _context(scope: Scope) -> RequestContext:
         remote=client[0],
         host=headers.get("host", ""),
         method=scope["method"],
-        raw_path=raw_path.decode("latin-1"),
+        raw_path=_wire_text(raw_path),
         query_string=scope.get("query_string", b"").decode("latin-1"),
         headers=headers,
         secure=scope.get("scheme") == "https",
@@ -133,6 +153,14 @@ async def _send_result(ctx: RequestContext, result: Result, send: Send) -> None:
         await _send_sync_stream(body, length, send)
     else:
         await _send_async_stream(body, send)
+
+
+def _wire_text(raw: bytes) -> str:
+    """The request target as text: UTF-8 when it is (signatures are computed over UTF-8)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 def _host_id(ctx: RequestContext) -> bytes:

@@ -23,10 +23,10 @@ import os
 import time
 import uuid
 from collections.abc import AsyncIterable, Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from aerostore.s3 import errors
 from aerostore.storage.model import Segment
@@ -178,7 +178,9 @@ class PendingBlob:
     async def __aenter__(self) -> PendingBlob:
         return self
 
-    async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if not self.handed:
             await self.store.run(self.discard_sync)
 
@@ -264,7 +266,7 @@ class PendingBlob:
         """The commit happened: only the temp name goes."""
         self.tmp.unlink(missing_ok=True)
 
-    def settle(self, future: Future[object] | asyncio.Future[object]) -> None:
+    def settle(self, future: asyncio.Future[Any]) -> None:
         """Keep or drop the blob according to how its commit future ended."""
         committed = not future.cancelled() and future.exception() is None
         (self.release_sync if committed else self.discard_sync)()

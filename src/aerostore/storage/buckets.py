@@ -26,7 +26,8 @@ def create(conn: sqlite3.Connection, name: str, owner: str, region: str, object_
         raise errors.BucketAlreadyExists(BucketName=name)
     bucket = Bucket(name, time.time(), region, owner, ENABLED if object_lock else "", object_lock)
     conn.execute(
-        "INSERT INTO buckets (name, created, region, owner, versioning, object_lock) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO buckets (name, created, region, owner, versioning, object_lock) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
         (name, bucket.created, region, owner, bucket.versioning, int(object_lock)),
     )
     return bucket
@@ -54,7 +55,8 @@ def set_versioning(conn: sqlite3.Connection, name: str, status: str) -> Bucket:
     if row["object_lock"] and status != ENABLED:
         # AWS answers 409 InvalidBucketState, which the catalog does not have yet.
         raise errors.InvalidRequest(
-            "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed."
+            "An Object Lock configuration is present on this bucket, "
+            "so the versioning state cannot be changed."
         )
     conn.execute("UPDATE buckets SET versioning = ? WHERE name = ?", (status, name))
     return rows.to_bucket(bucket_row(conn, name))

@@ -24,7 +24,9 @@ def no_faults(point: str) -> None:
     """Crash-injection hook for tests: called at named points of a write."""
 
 
-async def commit(db: Database, blob: PendingBlob, job: Callable[[sqlite3.Connection], T], faults: Faults) -> T:
+async def commit(
+    db: Database, blob: PendingBlob, job: Callable[[sqlite3.Connection], T], faults: Faults
+) -> T:
     """Commit ``job`` for a sealed blob; keep the blob if and only if the commit happened.
 
     If the caller is cancelled (client gone) the job may still commit, so the decision moves
@@ -46,8 +48,14 @@ async def commit(db: Database, blob: PendingBlob, job: Callable[[sqlite3.Connect
     return result
 
 
-async def copy_range(blobs: BlobStore, blob: PendingBlob, segments: tuple[Segment, ...], start: int, end: int,
-                     algorithm: str | None) -> Digests:  # fmt: skip
+async def copy_range(
+    blobs: BlobStore,
+    blob: PendingBlob,
+    segments: tuple[Segment, ...],
+    start: int,
+    end: int,
+    algorithm: str | None,
+) -> Digests:
     """Stream bytes ``start..end`` of existing segments into ``blob``, hashing on the way.
 
     Reading, hashing and writing all run in one pool thread; the loop only waits.

@@ -60,8 +60,15 @@ def start(prefix: str, marker: str) -> Cursor:
     return Cursor(marker) if marker and marker >= prefix else Cursor(prefix, inclusive=True)
 
 
-def walk(fetch: Fetch, after: Callable[[sqlite3.Row], Cursor], prefix: str, delimiter: str,
-         cursor: Cursor, marker: str, limit: int) -> tuple[list[Entry], bool]:  # fmt: skip
+def walk(
+    fetch: Fetch,
+    after: Callable[[sqlite3.Row], Cursor],
+    prefix: str,
+    delimiter: str,
+    cursor: Cursor,
+    marker: str,
+    limit: int,
+) -> tuple[list[Entry], bool]:
     """Collect up to ``limit`` rows and common prefixes from ``cursor``; say if more remain.
 
     A common prefix at or before the marker is not repeated: a client resuming from
@@ -113,8 +120,9 @@ def _range(column: str, cursor: Cursor, hi: str | None) -> tuple[str, list[str]]
     return f"{column} {op} ? AND {column} < ?", [cursor.key, hi]
 
 
-def list_objects(conn: sqlite3.Connection, bucket: str, prefix: str, delimiter: str,
-                 start_after: str, max_keys: int) -> ListPage:  # fmt: skip
+def list_objects(
+    conn: sqlite3.Connection, bucket: str, prefix: str, delimiter: str, start_after: str, max_keys: int
+) -> ListPage:
     """Current objects under ``prefix`` after ``start_after``: a range scan of ``objects``."""
 
     def fetch(cursor: Cursor, hi: str | None, n: int) -> list[sqlite3.Row]:
@@ -127,7 +135,13 @@ def list_objects(conn: sqlite3.Connection, bucket: str, prefix: str, delimiter: 
 
     with snapshot(conn):
         entries, truncated = walk(
-            fetch, lambda r: Cursor(r["key"]), prefix, delimiter, start(prefix, start_after), start_after, max_keys
+            fetch,
+            lambda r: Cursor(r["key"]),
+            prefix,
+            delimiter,
+            start(prefix, start_after),
+            start_after,
+            max_keys,
         )
     last = entries[-1] if truncated else None
     return ListPage(
@@ -138,8 +152,15 @@ def list_objects(conn: sqlite3.Connection, bucket: str, prefix: str, delimiter: 
     )
 
 
-def list_versions(conn: sqlite3.Connection, bucket: str, prefix: str, delimiter: str, key_marker: str,
-                  version_id_marker: str, max_keys: int) -> VersionsPage:  # fmt: skip
+def list_versions(
+    conn: sqlite3.Connection,
+    bucket: str,
+    prefix: str,
+    delimiter: str,
+    key_marker: str,
+    version_id_marker: str,
+    max_keys: int,
+) -> VersionsPage:
     """All versions and delete markers: keys ascending, each key's versions newest first."""
 
     def fetch(cursor: Cursor, hi: str | None, n: int) -> list[sqlite3.Row]:
@@ -166,8 +187,9 @@ def list_versions(conn: sqlite3.Connection, bucket: str, prefix: str, delimiter:
     )
 
 
-def _versions_start(conn: sqlite3.Connection, bucket: str, prefix: str, key_marker: str,
-                    version_id_marker: str) -> Cursor:  # fmt: skip
+def _versions_start(
+    conn: sqlite3.Connection, bucket: str, prefix: str, key_marker: str, version_id_marker: str
+) -> Cursor:
     if not version_id_marker:
         return start(prefix, key_marker)
     if not key_marker:
@@ -180,14 +202,24 @@ def _versions_start(conn: sqlite3.Connection, bucket: str, prefix: str, key_mark
     return Cursor(key_marker) if row is None else Cursor(key_marker, tie=row["seq"])
 
 
-def list_uploads(conn: sqlite3.Connection, bucket: str, prefix: str, delimiter: str, key_marker: str,
-                 upload_id_marker: str, max_uploads: int) -> tuple[list[Upload], list[str], bool]:  # fmt: skip
+def list_uploads(
+    conn: sqlite3.Connection,
+    bucket: str,
+    prefix: str,
+    delimiter: str,
+    key_marker: str,
+    upload_id_marker: str,
+    max_uploads: int,
+) -> tuple[list[Upload], list[str], bool]:
     """In-progress uploads by key, then by upload id (which sorts by initiation time)."""
 
     def fetch(cursor: Cursor, hi: str | None, n: int) -> list[sqlite3.Row]:
         found: list[sqlite3.Row] = []
         if cursor.tie is not None:
-            sql = "SELECT * FROM uploads WHERE bucket = ? AND key = ? AND upload_id > ? ORDER BY upload_id LIMIT ?"
+            sql = (
+                "SELECT * FROM uploads WHERE bucket = ? AND key = ? AND upload_id > ? "
+                "ORDER BY upload_id LIMIT ?"
+            )
             found = conn.execute(sql, (bucket, cursor.key, cursor.tie, n)).fetchall()
         where, args = _range("key", cursor, hi)
         sql = f"SELECT * FROM uploads WHERE bucket = ? AND {where} ORDER BY key, upload_id LIMIT ?"
@@ -198,13 +230,21 @@ def list_uploads(conn: sqlite3.Connection, bucket: str, prefix: str, delimiter: 
         cursor = Cursor(key_marker, tie=upload_id_marker)
     with snapshot(conn):
         entries, truncated = walk(
-            fetch, lambda r: Cursor(r["key"], tie=r["upload_id"]), prefix, delimiter, cursor, key_marker, max_uploads
+            fetch,
+            lambda r: Cursor(r["key"], tie=r["upload_id"]),
+            prefix,
+            delimiter,
+            cursor,
+            key_marker,
+            max_uploads,
         )
     uploads = [rows.to_upload(e) for e in entries if not isinstance(e, str)]
     return uploads, [e for e in entries if isinstance(e, str)], truncated
 
 
-def list_parts(conn: sqlite3.Connection, upload_id: str, marker: int, max_parts: int) -> tuple[list[Part], bool]:
+def list_parts(
+    conn: sqlite3.Connection, upload_id: str, marker: int, max_parts: int
+) -> tuple[list[Part], bool]:
     """Parts after part number ``marker``, ascending; and whether more follow."""
     sql = "SELECT * FROM parts WHERE upload_id = ? AND number > ? ORDER BY number LIMIT ?"
     found = conn.execute(sql, (upload_id, marker, max_parts + 1)).fetchall()

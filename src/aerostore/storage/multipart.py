@@ -7,6 +7,7 @@ See https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.
 
 from __future__ import annotations
 
+import json
 import secrets
 import sqlite3
 import time
@@ -42,8 +43,9 @@ def check_part_number(number: int) -> None:
     if not 1 <= number <= MAX_PARTS:
         raise errors.InvalidArgument(
             "Part number must be an integer between 1 and 10000, inclusive",
-            ArgumentName="partNumber", ArgumentValue=str(number),
-        )  # fmt: skip
+            ArgumentName="partNumber",
+            ArgumentValue=str(number),
+        )
 
 
 # ---- write jobs (writer thread) ----
@@ -73,12 +75,20 @@ def _put_part(conn: sqlite3.Connection, upload: Upload, part: Part) -> Part:
     old = conn.execute(sql, (part.upload_id, part.number)).fetchone()
     if old is not None:
         versions.add_garbage(conn, [old["path"]])
+    part = replace(part, last_modified=time.time())
     conn.execute(
         "INSERT OR REPLACE INTO parts (upload_id, number, size, etag, last_modified, checksums, path) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (part.upload_id, part.number, part.size, part.etag, time.time(), rows.dumps(part.checksums),
-         part.segment.path),
-    )  # fmt: skip
+        (
+            part.upload_id,
+            part.number,
+            part.size,
+            part.etag,
+            part.last_modified,
+            rows.dumps(part.checksums),
+            part.segment.path,
+        ),
+    )
     return part
 
 
@@ -89,7 +99,9 @@ def _abort(conn: sqlite3.Connection, upload_id: str) -> None:
     conn.execute("DELETE FROM uploads WHERE upload_id = ?", (upload_id,))
 
 
-def _chosen_parts(conn: sqlite3.Connection, upload_id: str, requested: list[tuple[int, str]]) -> list[sqlite3.Row]:
+def _chosen_parts(
+    conn: sqlite3.Connection, upload_id: str, requested: list[tuple[int, str]]
+) -> list[sqlite3.Row]:
     """The stored parts the client listed, validated the way S3 validates them."""
     if not requested:
         raise errors.MalformedXML()
@@ -106,35 +118,55 @@ def _chosen_parts(conn: sqlite3.Connection, upload_id: str, requested: list[tupl
     for row in chosen[:-1]:
         if row["size"] < MIN_PART_SIZE:
             raise errors.EntityTooSmall(
-                ProposedSize=str(row["size"]), MinSizeAllowed=str(MIN_PART_SIZE),
-                PartNumber=str(row["number"]), ETag=row["etag"],
-            )  # fmt: skip
+                ProposedSize=str(row["size"]),
+                MinSizeAllowed=str(MIN_PART_SIZE),
+                PartNumber=str(row["number"]),
+                ETag=row["etag"],
+            )
     return chosen
 
 
-def _checksums(attrs: ObjectAttrs, chosen: list[sqlite3.Row], checksum_type: str | None) -> tuple[dict[str, str], str | None]:
+def _checksums(
+    attrs: ObjectAttrs, chosen: list[sqlite3.Row], checksum_type: str | None
+) -> tuple[dict[str, str], str | None]:
     """Object checksum from part checksums, when the upload was created with an algorithm."""
     algorithm = attrs.checksum_algorithm
     if algorithm is None:
         return {}, None
-    kind = checksum_type or attrs.checksum_type or ("FULL_OBJECT" if algorithm == "CRC64NVME" else "COMPOSITE")
-    parts = [(rows.json.loads(r["checksums"]).get(algorithm), r["size"]) for r in chosen]
+    kind = (
+        checksum_type or attrs.checksum_type or ("FULL_OBJECT" if algorithm == "CRC64NVME" else "COMPOSITE")
+    )
+    parts = [(json.loads(r["checksums"]).get(algorithm), r["size"]) for r in chosen]
     if any(value is None for value, _ in parts):
         return {}, None
     return {algorithm: multipart_checksum(algorithm, kind, parts)}, kind
 
 
-def _complete(conn: sqlite3.Connection, upload: Upload, requested: list[tuple[int, str]],
-              conditions: Conditions, checksum_type: str | None) -> ObjectVersion:  # fmt: skip
+def _complete(
+    conn: sqlite3.Connection,
+    upload: Upload,
+    requested: list[tuple[int, str]],
+    conditions: Conditions,
+    checksum_type: str | None,
+) -> ObjectVersion:
     upload_row(conn, upload.bucket, upload.key, upload.upload_id)
     chosen = _chosen_parts(conn, upload.upload_id, requested)
     checksums, kind = _checksums(upload.attrs, chosen, checksum_type)
     draft = ObjectVersion(
-        bucket=upload.bucket, key=upload.key, version_id="", seq=0, is_latest=True, delete_marker=False,
-        size=sum(r["size"] for r in chosen), etag=multipart_etag(r["etag"] for r in chosen),
-        last_modified=0.0, attrs=replace(upload.attrs, checksum_type=kind), checksums=checksums,
-        segments=tuple(Segment(r["path"], r["size"]) for r in chosen), multipart=True,
-    )  # fmt: skip
+        bucket=upload.bucket,
+        key=upload.key,
+        version_id="",
+        seq=0,
+        is_latest=True,
+        delete_marker=False,
+        size=sum(r["size"] for r in chosen),
+        etag=multipart_etag(r["etag"] for r in chosen),
+        last_modified=0.0,
+        attrs=replace(upload.attrs, checksum_type=kind),
+        checksums=checksums,
+        segments=tuple(Segment(r["path"], r["size"]) for r in chosen),
+        multipart=True,
+    )
     version = versions.install(conn, draft, conditions)
     used = {r["number"] for r in chosen}
     unused = conn.execute("SELECT number, path FROM parts WHERE upload_id = ?", (upload.upload_id,))
@@ -175,17 +207,25 @@ class Multipart:
         async with self.blobs.pending() as blob:
             await blob.write_from(body, MAX_PART_SIZE)
             digests = body.digests()
-            part = Part(upload.upload_id, number, blob.size, digests.md5_hex, 0.0, digests.checksums, blob.segment())
+            part = Part(
+                upload.upload_id, number, blob.size, digests.md5_hex, 0.0, digests.checksums, blob.segment()
+            )
             return await commit.commit(self.db, blob, lambda c: _put_part(c, upload, part), self.faults)
 
-    async def put_part_copy(self, upload: Upload, number: int, source: ObjectVersion, start: int, end: int) -> Part:
+    async def put_part_copy(
+        self, upload: Upload, number: int, source: ObjectVersion, start: int, end: int
+    ) -> Part:
         """UploadPartCopy: bytes ``start..end`` (inclusive) of ``source`` become a part."""
         check_part_number(number)
         if not (0 <= start <= end + 1 and end < source.size) or end - start + 1 > MAX_PART_SIZE:
-            raise errors.InvalidArgument(f"Range specified is not valid for source object of size: {source.size}")
+            raise errors.InvalidArgument(
+                f"Range specified is not valid for source object of size: {source.size}"
+            )
         self.get(upload.bucket, upload.key, upload.upload_id)
         async with self.blobs.pending() as blob:
-            d = await commit.copy_range(self.blobs, blob, source.segments, start, end, upload.attrs.checksum_algorithm)
+            d = await commit.copy_range(
+                self.blobs, blob, source.segments, start, end, upload.attrs.checksum_algorithm
+            )
             part = Part(upload.upload_id, number, d.size, d.md5_hex, 0.0, d.checksums, blob.segment())
             return await commit.commit(self.db, blob, lambda c: _put_part(c, upload, part), self.faults)
 
@@ -193,8 +233,9 @@ class Multipart:
         self.get(upload.bucket, upload.key, upload.upload_id)
         return listing.list_parts(self.db.reader(), upload.upload_id, marker, max_parts)
 
-    async def complete(self, upload: Upload, parts: list[tuple[int, str]], conditions: Conditions,
-                       checksum_type: str | None) -> ObjectVersion:  # fmt: skip
+    async def complete(
+        self, upload: Upload, parts: list[tuple[int, str]], conditions: Conditions, checksum_type: str | None
+    ) -> ObjectVersion:
         return await self.db.write(lambda c: _complete(c, upload, parts, conditions, checksum_type))
 
     async def abort(self, upload: Upload) -> None:

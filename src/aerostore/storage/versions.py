@@ -146,9 +146,19 @@ def delete_current(conn: sqlite3.Connection, bucket: str, key: str) -> ObjectVer
         _repoint(conn, bucket, key)
         return rows.to_version(row)
     marker = ObjectVersion(
-        bucket=bucket, key=key, version_id="", seq=0, is_latest=True, delete_marker=True, size=0,
-        etag="", last_modified=0.0, attrs=ObjectAttrs(), checksums={}, segments=(),
-    )  # fmt: skip
+        bucket=bucket,
+        key=key,
+        version_id="",
+        seq=0,
+        is_latest=True,
+        delete_marker=True,
+        size=0,
+        etag="",
+        last_modified=0.0,
+        attrs=ObjectAttrs(),
+        checksums={},
+        segments=(),
+    )
     return _push(conn, versioning, marker)
 
 

@@ -94,6 +94,7 @@ class Database:
             for conn in self._readers:
                 conn.close()
             self._readers.clear()
+        self._local = threading.local()
 
     def submit(self, fn: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
         """Queue a write job; the future resolves after the transaction holding it commits."""
@@ -157,8 +158,7 @@ class Database:
             conn.execute("COMMIT")
         except Exception as exc:  # the whole transaction is lost: every job hears why
             log.exception("write transaction failed")
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            _rollback(conn)
             outcomes = [(False, exc)] * len(jobs)
         self.stats.jobs += len(jobs)
         self.stats.commits += 1
@@ -178,6 +178,15 @@ class Database:
             return False, exc
         conn.execute("RELEASE job")
         return True, value
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Best effort: the writer thread must survive to serve the next batch."""
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        log.exception("rollback failed")
 
 
 def _deliver(job: _Job, ok: bool, value: Any) -> None:

@@ -1,0 +1,322 @@
+"""The storage engine: S3 semantics over blob files and SQLite metadata.
+
+``Engine`` is the transaction boundary. Every write streams bytes into a sealed blob first
+(fsynced file and directory), then commits its rows in one transaction on the writer
+thread, then answers: whatever an awaited call returned survives a crash, and nothing half
+written is ever visible. Reads are plain indexed queries on a thread-local connection.
+
+The engine raises S3 errors for S3 outcomes (NoSuchKey, PreconditionFailed, ...) and lets
+infrastructure errors (OSError, sqlite3.Error) through untouched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import replace
+from pathlib import Path
+
+from aerostore.s3 import errors
+from aerostore.storage import buckets, commit, listing, versions
+from aerostore.storage.blobs import BlobStore
+from aerostore.storage.housekeeping import (
+    GARBAGE_GRACE,
+    UPLOAD_MAX_AGE,
+    Housekeeper,
+    SweepReport,
+    lock_data_dir,
+)
+from aerostore.storage.meta import rows
+from aerostore.storage.meta.db import Database
+from aerostore.storage.model import (
+    BodyReader,
+    Bucket,
+    Conditions,
+    ListPage,
+    ObjectAttrs,
+    ObjectVersion,
+    Part,
+    Segment,
+    Upload,
+    VersionsPage,
+)
+from aerostore.storage.multipart import Multipart
+
+MAX_OBJECT_SIZE = 5 * 1024**3  # a single PUT; larger objects need multipart
+DeleteResult = ObjectVersion | None | errors.S3Error
+NO_CONDITIONS = Conditions()
+
+
+class Engine:
+    """One data directory: ``meta.sqlite3``, ``blobs/``, ``tmp/``.
+
+    ``fsync=False`` skips blob fsyncs and runs SQLite with ``synchronous=NORMAL``: for
+    benchmarks only, a crash may then lose acknowledged writes. ``garbage_grace`` is how long
+    a replaced blob outlives its row, so a reader that fetched the old metadata can still
+    open its files. ``faults`` is a test hook called at named points of every blob write.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        region: str = "us-east-1",
+        fsync: bool = True,
+        upload_max_age: float = UPLOAD_MAX_AGE,
+        garbage_grace: float = GARBAGE_GRACE,
+        faults: commit.Faults | None = None,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.region = region
+        self.faults = faults or commit.no_faults
+        self.db = Database(self.data_dir / "meta.sqlite3", synchronous="FULL" if fsync else "NORMAL")
+        self.blobs = BlobStore(self.data_dir, fsync=fsync)
+        self.multipart = Multipart(self.db, self.blobs, self.faults)
+        self.housekeeper = Housekeeper(
+            self.db, self.blobs, self.multipart, upload_max_age=upload_max_age, garbage_grace=garbage_grace
+        )
+        self._lock_fd: int | None = None
+
+    # ---- lifecycle ----
+
+    async def start(self) -> None:
+        """Open the store, finish what a crash interrupted, start the background sweeps."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock_fd = lock_data_dir(self.data_dir)
+        self.blobs.prepare()
+        await self.db.start()
+        await self.housekeeper.start()
+
+    async def close(self) -> None:
+        """Stop the background tasks, let queued writes commit, close every file."""
+        await self.housekeeper.stop()
+        await self.db.close()
+        await asyncio.to_thread(self.blobs.close)
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    async def sweep(self) -> SweepReport:
+        """Abort uploads older than ``upload_max_age``, drop idle temp files, reclaim garbage."""
+        return await self.housekeeper.sweep()
+
+    async def collect_garbage(self, grace: float | None = None) -> int:
+        """Unlink unreferenced blobs older than ``grace`` (default ``garbage_grace``) seconds."""
+        return await self.housekeeper.collect_garbage(grace)
+
+    # ---- buckets ----
+
+    async def create_bucket(
+        self, name: str, owner: str, region: str | None = None, object_lock: bool = False
+    ) -> Bucket:
+        region = region or self.region
+        return await self.db.write(lambda c: buckets.create(c, name, owner, region, object_lock))
+
+    def get_bucket(self, name: str) -> Bucket:
+        return rows.to_bucket(versions.bucket_row(self.db.reader(), name))
+
+    def list_buckets(self) -> list[Bucket]:
+        return [rows.to_bucket(r) for r in self.db.reader().execute("SELECT * FROM buckets ORDER BY name")]
+
+    async def delete_bucket(self, name: str) -> None:
+        await self.db.write(lambda c: buckets.delete(c, name))
+        self.housekeeper.wake()
+
+    async def set_versioning(self, bucket: str, status: str) -> Bucket:
+        return await self.db.write(lambda c: buckets.set_versioning(c, bucket, status))
+
+    async def set_bucket_config(self, bucket: str, name: str, value: str | None) -> None:
+        await self.db.write(lambda c: buckets.set_config(c, bucket, name, value))
+
+    def get_bucket_config(self, bucket: str, name: str) -> str | None:
+        conn = self.db.reader()
+        versions.bucket_row(conn, bucket)
+        row = conn.execute(
+            "SELECT value FROM config WHERE bucket = ? AND name = ?", (bucket, name)
+        ).fetchone()
+        return None if row is None else str(row["value"])
+
+    # ---- objects ----
+
+    def get_version(self, bucket: str, key: str, version_id: str | None = None) -> ObjectVersion:
+        """The latest version (possibly a delete marker) or exactly ``version_id``."""
+        conn = self.db.reader()
+        versions.bucket_row(conn, bucket)
+        if version_id is None:
+            row = versions.latest(conn, bucket, key)
+            if row is None:
+                raise errors.NoSuchKey(Key=key)
+            return rows.to_version(row)
+        versions.check_version_id(version_id)
+        sql = "SELECT * FROM versions WHERE bucket = ? AND key = ? AND version_id = ?"
+        row = conn.execute(sql, (bucket, key, version_id)).fetchone()
+        if row is None:
+            raise errors.NoSuchVersion(Key=key, VersionId=version_id)
+        return rows.to_version(row)
+
+    async def put_object(
+        self,
+        bucket: str,
+        key: str,
+        body: BodyReader,
+        attrs: ObjectAttrs,
+        conditions: Conditions = NO_CONDITIONS,
+    ) -> ObjectVersion:
+        """PutObject. The bucket is checked before a byte is read; conditions at commit."""
+        self.get_bucket(bucket)
+        async with self.blobs.pending() as blob:
+            await blob.write_from(body, MAX_OBJECT_SIZE)
+            digests = body.digests()
+            draft = _draft(
+                bucket, key, attrs, blob.size, digests.md5_hex, digests.checksums, (blob.segment(),)
+            )
+            version = await commit.commit(
+                self.db, blob, lambda c: versions.install(c, draft, conditions), self.faults
+            )
+        self.housekeeper.wake()
+        return version
+
+    async def copy_object(
+        self,
+        source: ObjectVersion,
+        bucket: str,
+        key: str,
+        attrs: ObjectAttrs,
+        conditions: Conditions = NO_CONDITIONS,
+    ) -> ObjectVersion:
+        """CopyObject: the source's bytes stream into a new blob, hashed on the way."""
+        if source.delete_marker:
+            raise errors.InvalidRequest(
+                "The source of a copy request may not specifically refer to a delete marker by version id."
+            )
+        self.get_bucket(bucket)
+        async with self.blobs.pending() as blob:
+            d = await commit.copy_range(
+                self.blobs, blob, source.segments, 0, source.size - 1, attrs.checksum_algorithm
+            )
+            draft = _draft(bucket, key, attrs, d.size, d.md5_hex, d.checksums, (blob.segment(),))
+            version = await commit.commit(
+                self.db, blob, lambda c: versions.install(c, draft, conditions), self.faults
+            )
+        self.housekeeper.wake()
+        return version
+
+    async def delete_object(
+        self, bucket: str, key: str, version_id: str | None = None
+    ) -> ObjectVersion | None:
+        """DeleteObject: what was removed, or the delete marker created; None if nothing was there."""
+        if version_id is None:
+            result = await self.db.write(lambda c: versions.delete_current(c, bucket, key))
+        else:
+            versions.check_version_id(version_id)
+            result = await self.db.write(lambda c: versions.delete_version(c, bucket, key, version_id))
+        self.housekeeper.wake()
+        return result
+
+    async def delete_objects(self, bucket: str, items: list[tuple[str, str | None]]) -> list[DeleteResult]:
+        """DeleteObjects in one transaction; each item gets its result or its own S3 error."""
+        results = await self.db.write(lambda c: versions.delete_many(c, bucket, items))
+        self.housekeeper.wake()
+        return results
+
+    # ---- listing ----
+
+    def list_objects(
+        self, bucket: str, prefix: str = "", delimiter: str = "", start_after: str = "", max_keys: int = 1000
+    ) -> ListPage:
+        self.get_bucket(bucket)
+        return listing.list_objects(self.db.reader(), bucket, prefix, delimiter, start_after, max_keys)
+
+    def list_versions(
+        self,
+        bucket: str,
+        prefix: str = "",
+        delimiter: str = "",
+        key_marker: str = "",
+        version_id_marker: str = "",
+        max_keys: int = 1000,
+    ) -> VersionsPage:
+        self.get_bucket(bucket)
+        conn = self.db.reader()
+        return listing.list_versions(conn, bucket, prefix, delimiter, key_marker, version_id_marker, max_keys)
+
+    # ---- multipart ----
+
+    async def create_upload(self, bucket: str, key: str, attrs: ObjectAttrs) -> Upload:
+        return await self.multipart.create(bucket, key, attrs)
+
+    def get_upload(self, bucket: str, key: str, upload_id: str) -> Upload:
+        return self.multipart.get(bucket, key, upload_id)
+
+    async def put_part(self, upload: Upload, number: int, body: BodyReader) -> Part:
+        part = await self.multipart.put_part(upload, number, body)
+        self.housekeeper.wake()
+        return part
+
+    async def put_part_copy(
+        self, upload: Upload, number: int, source: ObjectVersion, start: int, end: int
+    ) -> Part:
+        part = await self.multipart.put_part_copy(upload, number, source, start, end)
+        self.housekeeper.wake()
+        return part
+
+    def list_parts(self, upload: Upload, marker: int = 0, max_parts: int = 1000) -> tuple[list[Part], bool]:
+        return self.multipart.list_parts(upload, marker, max_parts)
+
+    def list_uploads(
+        self,
+        bucket: str,
+        prefix: str = "",
+        delimiter: str = "",
+        key_marker: str = "",
+        upload_id_marker: str = "",
+        max_uploads: int = 1000,
+    ) -> tuple[list[Upload], list[str], bool]:
+        self.get_bucket(bucket)
+        conn = self.db.reader()
+        return listing.list_uploads(
+            conn, bucket, prefix, delimiter, key_marker, upload_id_marker, max_uploads
+        )
+
+    async def complete_upload(
+        self,
+        upload: Upload,
+        parts: list[tuple[int, str]],
+        conditions: Conditions = NO_CONDITIONS,
+        checksum_type: str | None = None,
+    ) -> ObjectVersion:
+        version = await self.multipart.complete(upload, parts, conditions, checksum_type)
+        self.housekeeper.wake()
+        return version
+
+    async def abort_upload(self, upload: Upload) -> None:
+        await self.multipart.abort(upload)
+        self.housekeeper.wake()
+
+
+def _draft(
+    bucket: str,
+    key: str,
+    attrs: ObjectAttrs,
+    size: int,
+    md5_hex: str,
+    checksums: dict[str, str],
+    segments: tuple[Segment, ...],
+) -> ObjectVersion:
+    """A version before its commit assigns version id, seq and time."""
+    if checksums and attrs.checksum_type is None:
+        attrs = replace(attrs, checksum_type="FULL_OBJECT")
+    return ObjectVersion(
+        bucket=bucket,
+        key=key,
+        version_id="",
+        seq=0,
+        is_latest=True,
+        delete_marker=False,
+        size=size,
+        etag=md5_hex,
+        last_modified=0.0,
+        attrs=attrs,
+        checksums=dict(checksums),
+        segments=segments,
+    )
