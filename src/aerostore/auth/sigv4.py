@@ -1,9 +1,11 @@
-"""AWS Signature Version 4 verification for S3: header auth, presigned URLs, anonymous.
+"""AWS Signature Version 4 for S3, and ``verify``: the one entry point of request authentication.
 
 Pure functions, no I/O. ``verify`` turns a request's method, path, query and headers into an
-``AuthResult`` or raises the S3 error AWS would answer with. The body is not read here: when the
-client signed a payload hash, the body reader checks it later, and ``auth/chunked.py`` checks the
-chunk signatures of ``aws-chunked`` bodies, chaining from ``AuthResult.seed_signature``.
+``AuthResult`` or raises the S3 error AWS would answer with. It handles SigV4 header auth itself and
+dispatches presigned SigV4 URLs to ``auth/presign.py`` and SigV2 (query or header) to ``auth/sigv2.py``.
+The body is not read here: when the client signed a payload hash, the body reader checks it later,
+and ``auth/chunked.py`` checks the chunk signatures of ``aws-chunked`` bodies, chaining from
+``AuthResult.seed_signature``.
 
 See https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-authenticating-requests.html
 """
@@ -22,6 +24,8 @@ from email.utils import parsedate_to_datetime
 from typing import ClassVar, Protocol
 from urllib.parse import quote, unquote, unquote_to_bytes
 
+# presign and sigv2 import this module back; they only read its names when called, so the cycle is safe.
+from aerostore.auth import presign, sigv2
 from aerostore.s3 import errors
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -32,19 +36,12 @@ STREAMING_UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 SERVICE = "s3"
 TERMINATOR = "aws4_request"
-MAX_EXPIRES = 604800  # seven days
 
 AUTHORIZATION = "authorization"
 X_AMZ_DATE = "x-amz-date"
 X_AMZ_CONTENT_SHA256 = "x-amz-content-sha256"
-PRESIGN_PARAMS = (
-    "X-Amz-Algorithm",
-    "X-Amz-Credential",
-    "X-Amz-Date",
-    "X-Amz-Expires",
-    "X-Amz-SignedHeaders",
-    "X-Amz-Signature",
-)
+DATE_MISMATCH = "Invalid credential date. Date is not the same as X-Amz-Date."
+NO_DATE = "AWS authentication requires a valid Date or x-amz-date header"
 
 _PAYLOAD_CONSTANTS = frozenset(
     {UNSIGNED_PAYLOAD, STREAMING_SIGNED, STREAMING_SIGNED_TRAILER, STREAMING_UNSIGNED_TRAILER}
@@ -53,8 +50,10 @@ _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 _AMZ_DATE = re.compile(r"\d{8}T\d{6}Z")
 _UNSUPPORTED = "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256."
 _MALFORMED = "The authorization header is malformed; "
-_DATE_MISMATCH = "Invalid credential date. Date is not the same as X-Amz-Date."
-_PRESIGN_EXCLUDE = frozenset({"X-Amz-Signature"})
+_ONE_MECHANISM = (
+    "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query "
+    "string parameter or the Authorization header should be specified"
+)
 _PREFIXES: dict[type[errors.S3Error], str] = {
     errors.AuthorizationHeaderMalformed: _MALFORMED,
     errors.AuthorizationQueryParametersError: "Error parsing the X-Amz-Credential parameter; ",
@@ -96,10 +95,11 @@ class AuthResult:
     scope: str = ""
     amz_date: str = ""
     auth_type: str = "anonymous"  # "header" | "presigned" | "anonymous"
+    signature_version: int = 4  # 2 for SigV2 (header or query); meaningless when anonymous
 
 
 @dataclass(frozen=True, slots=True)
-class _Credential:
+class Credential:
     access_key: str
     date: str
     region: str
@@ -111,7 +111,9 @@ class _Credential:
 
 
 @dataclass(frozen=True, slots=True)
-class _Request:
+class Request:
+    """The parts of a request that authentication reads, shared with presign.py and sigv2.py."""
+
     method: str
     raw_path: str
     query_string: str
@@ -119,14 +121,15 @@ class _Request:
     params: Mapping[str, str]  # the query, decoded
     now: float
     max_skew: float
+    host_bucket: str = ""  # the bucket named by a virtual-hosted-style Host header
 
 
 @dataclass(frozen=True, slots=True)
-class _Signed:
+class Signed:
     """What the client says it signed, parsed from the Authorization header or the query."""
 
     auth_type: str
-    credential: _Credential
+    credential: Credential
     signed_headers: list[str]
     signature: str
     amz_date: str
@@ -160,7 +163,7 @@ def canonical_uri(raw_path: str) -> str:
 def canonical_query(query_string: str, exclude: frozenset[str] = frozenset()) -> str:
     """Each name and value decoded then re-encoded (unreserved set only), sorted by name then value."""
     pairs = []
-    for name, value in _split_query(query_string):
+    for name, value in split_query(query_string):
         if unquote(name) not in exclude:
             pairs.append((quote(unquote_to_bytes(name), safe=""), quote(unquote_to_bytes(value), safe="")))
     return "&".join(f"{name}={value}" for name, value in sorted(pairs))
@@ -193,7 +196,8 @@ def _hmac(key: bytes, text: str) -> bytes:
     return hmac.new(key, text.encode(), hashlib.sha256).digest()
 
 
-def _split_query(query_string: str) -> list[tuple[str, str]]:
+def split_query(query_string: str) -> list[tuple[str, str]]:
+    """``a=1&b&c=`` as raw (name, value) pairs, still percent-encoded."""
     pairs = []
     for part in query_string.split("&"):
         if part:
@@ -214,27 +218,28 @@ def verify(
     now: float,
     *,
     max_skew: float = 900,
+    host_bucket: str = "",
 ) -> AuthResult:
     """Authenticate a request by its Authorization header, its presigned query, or as anonymous.
 
     ``raw_path`` is the path as sent (percent-encoded, decoded from the wire as UTF-8) and
-    ``headers`` has lower-case names, repeated headers joined by ",". Raises the ``errors``
-    class AWS would answer with.
+    ``headers`` has lower-case names, repeated headers joined by ",". ``host_bucket`` is the
+    bucket a virtual-hosted-style Host header names ("" for path style): only SigV2 signs it.
+    Raises the ``errors`` class AWS would answer with.
     """
-    params = {unquote(name): unquote(value) for name, value in _split_query(query_string)}
-    req = _Request(method, raw_path, query_string, headers, params, now, max_skew)
-    presigned = "X-Amz-Algorithm" in params or "X-Amz-Signature" in params
-    if AUTHORIZATION in headers and presigned:
-        raise errors.InvalidArgument(
-            "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query "
-            "string parameter or the Authorization header should be specified"
-        )
-    if AUTHORIZATION in headers:
+    params = {unquote(name): unquote(value) for name, value in split_query(query_string)}
+    req = Request(method, raw_path, query_string, headers, params, now, max_skew, host_bucket)
+    has_header = AUTHORIZATION in headers
+    if has_header + presign.is_presigned(params) + sigv2.is_presigned(params) > 1:
+        raise errors.InvalidArgument(_ONE_MECHANISM)
+    if has_header and headers[AUTHORIZATION].strip().partition(" ")[0] == sigv2.ALGORITHM:
+        return sigv2.verify_header(req, keys)
+    if sigv2.is_presigned(params):
+        return sigv2.verify_query(req, keys)
+    if has_header:
         signed = _from_header(req)
-    elif presigned:
-        signed = _from_query(req)
-    elif "AWSAccessKeyId" in params and "Signature" in params:
-        raise errors.InvalidRequest(_UNSUPPORTED)
+    elif presign.is_presigned(params):
+        signed = presign.from_query(req)
     else:
         return AuthResult(
             Principal.ANONYMOUS, _checked_payload(headers.get(X_AMZ_CONTENT_SHA256, UNSIGNED_PAYLOAD))
@@ -251,7 +256,7 @@ def verify(
     )
 
 
-def _from_header(req: _Request) -> _Signed:
+def _from_header(req: Request) -> Signed:
     """https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-auth-using-authorization-header.html"""
     algorithm, _, rest = req.headers[AUTHORIZATION].strip().partition(" ")
     if algorithm != ALGORITHM:
@@ -261,52 +266,29 @@ def _from_header(req: _Request) -> _Signed:
         raise errors.AuthorizationHeaderMalformed(
             _MALFORMED + "it must have Credential, SignedHeaders, Signature."
         )
-    credential = _parse_credential(fields["Credential"], errors.AuthorizationHeaderMalformed)
-    signed_headers = _parse_signed_headers(fields["SignedHeaders"], errors.AuthorizationHeaderMalformed)
+    credential = parse_credential(fields["Credential"], errors.AuthorizationHeaderMalformed)
+    signed_headers = parse_signed_headers(fields["SignedHeaders"], errors.AuthorizationHeaderMalformed)
     amz_date, stamp = _request_date(req.headers)
     if X_AMZ_CONTENT_SHA256 not in req.headers:
         raise errors.InvalidRequest("Missing required header for this request: x-amz-content-sha256")
     _checked_payload(req.headers[X_AMZ_CONTENT_SHA256])
     if credential.date != amz_date[:8]:
-        raise errors.AuthorizationHeaderMalformed(_MALFORMED + _DATE_MISMATCH)
+        raise errors.AuthorizationHeaderMalformed(_MALFORMED + DATE_MISMATCH)
+    check_skew(req, stamp, amz_date)
+    payloads = (req.headers[X_AMZ_CONTENT_SHA256],)
+    return Signed("header", credential, signed_headers, fields["Signature"], amz_date, payloads)
+
+
+def check_skew(req: Request, stamp: float, request_time: str) -> None:
+    """Header-signed requests must be dated within ``max_skew`` of the server clock (15 minutes on AWS)."""
     if abs(req.now - stamp) > req.max_skew:
         skew = str(int(req.max_skew * 1000))
         raise errors.RequestTimeTooSkewed(
-            RequestTime=amz_date, ServerTime=_iso(req.now), MaxAllowedSkewMilliseconds=skew
+            RequestTime=request_time, ServerTime=iso8601(req.now), MaxAllowedSkewMilliseconds=skew
         )
-    payloads = (req.headers[X_AMZ_CONTENT_SHA256],)
-    return _Signed("header", credential, signed_headers, fields["Signature"], amz_date, payloads)
 
 
-def _from_query(req: _Request) -> _Signed:
-    """https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html"""
-    params, error = req.params, errors.AuthorizationQueryParametersError
-    if any(name not in params for name in PRESIGN_PARAMS):
-        raise error(
-            "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, "
-            "X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters."
-        )
-    if params["X-Amz-Algorithm"] != ALGORITHM:
-        raise error('X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"')
-    credential = _parse_credential(params["X-Amz-Credential"], error)
-    signed_headers = _parse_signed_headers(params["X-Amz-SignedHeaders"], error)
-    amz_date, stamp = params["X-Amz-Date"], _parse_amz_date(params["X-Amz-Date"])
-    if stamp is None:
-        raise error("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
-    if credential.date != amz_date[:8]:
-        raise error(_DATE_MISMATCH)
-    expires = _parse_expires(params["X-Amz-Expires"])
-    if stamp - req.max_skew > req.now:
-        raise errors.AccessDenied("Request is not yet valid", ServerTime=_iso(req.now))
-    if req.now > stamp + expires:
-        times = {"X-Amz-Expires": str(expires), "Expires": _iso(stamp + expires), "ServerTime": _iso(req.now)}
-        raise errors.AccessDenied("Request has expired", **times)
-    signature = params["X-Amz-Signature"]
-    payloads = _presigned_payloads(params, req.headers)
-    return _Signed("presigned", credential, signed_headers, signature, amz_date, payloads, _PRESIGN_EXCLUDE)
-
-
-def _check_signature(req: _Request, signed: _Signed, key: bytes) -> str:
+def _check_signature(req: Request, signed: Signed, key: bytes) -> str:
     """Accept the signature if any canonical form matches; return the payload hash that did.
 
     The canonical form (path and query decoded then encoded once) comes first. The forms as
@@ -328,9 +310,9 @@ def _check_signature(req: _Request, signed: _Signed, key: bytes) -> str:
     )
 
 
-def _candidates(req: _Request, signed: _Signed) -> Iterator[tuple[str, str]]:
+def _candidates(req: Request, signed: Signed) -> Iterator[tuple[str, str]]:
     uris = dict.fromkeys([canonical_uri(req.raw_path), req.raw_path or "/"])
-    pairs = _split_query(req.query_string)
+    pairs = split_query(req.query_string)
     raw_query = "&".join(sorted(f"{n}={v}" for n, v in pairs if n not in signed.exclude))
     queries = dict.fromkeys([canonical_query(req.query_string, signed.exclude), raw_query])
     for payload in signed.payloads:
@@ -345,7 +327,7 @@ def _candidates(req: _Request, signed: _Signed) -> Iterator[tuple[str, str]]:
 # ---- parsing the pieces ----
 
 
-def _parse_credential(value: str, error: type[errors.S3Error]) -> _Credential:
+def parse_credential(value: str, error: type[errors.S3Error]) -> Credential:
     """``AKID/YYYYMMDD/region/s3/aws4_request``; any region is accepted, as clients sign with any."""
     prefix = _PREFIXES[error]
     parts = value.rsplit("/", 4)
@@ -358,10 +340,10 @@ def _parse_credential(value: str, error: type[errors.S3Error]) -> _Credential:
         raise error(prefix + f'incorrect service "{parts[3]}". This endpoint belongs to "{SERVICE}".')
     if parts[4] != TERMINATOR:
         raise error(prefix + f'incorrect terminal "{parts[4]}". This endpoint uses "{TERMINATOR}".')
-    return _Credential(parts[0], parts[1], parts[2], parts[3])
+    return Credential(parts[0], parts[1], parts[2], parts[3])
 
 
-def _parse_signed_headers(value: str, error: type[errors.S3Error]) -> list[str]:
+def parse_signed_headers(value: str, error: type[errors.S3Error]) -> list[str]:
     """Names as the client listed them; ``host`` must be one of them."""
     names = value.split(";")
     if not all(names) or "host" not in (name.lower() for name in names):
@@ -372,17 +354,18 @@ def _parse_signed_headers(value: str, error: type[errors.S3Error]) -> list[str]:
 def _request_date(headers: Mapping[str, str]) -> tuple[str, float]:
     """x-amz-date, or else the Date header, as (ISO 8601 basic timestamp, epoch seconds)."""
     if X_AMZ_DATE in headers:
-        stamp = _parse_amz_date(headers[X_AMZ_DATE])
+        stamp = parse_amz_date(headers[X_AMZ_DATE])
     elif "date" in headers:
-        stamp = _parse_http_date(headers["date"])
+        stamp = parse_http_date(headers["date"])
     else:
         stamp = None
     if stamp is None:
-        raise errors.AccessDenied("AWS authentication requires a valid Date or x-amz-date header")
+        raise errors.AccessDenied(NO_DATE)
     return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(stamp)), stamp
 
 
-def _parse_amz_date(value: str) -> float | None:
+def parse_amz_date(value: str) -> float | None:
+    """``yyyyMMdd'T'HHmmss'Z'`` as epoch seconds, or None."""
     if not _AMZ_DATE.fullmatch(value):
         return None
     try:
@@ -391,31 +374,12 @@ def _parse_amz_date(value: str) -> float | None:
         return None
 
 
-def _parse_http_date(value: str) -> float | None:
+def parse_http_date(value: str) -> float | None:
+    """An RFC 7231 date (``Mon, 01 Jan 2024 00:00:00 GMT``) as epoch seconds, or None."""
     try:
         return parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError, IndexError):
         return None
-
-
-def _parse_expires(value: str) -> int:
-    if not value.isdigit():
-        raise errors.AuthorizationQueryParametersError("X-Amz-Expires should be a number")
-    expires = int(value)
-    if not 1 <= expires <= MAX_EXPIRES:
-        raise errors.AuthorizationQueryParametersError(
-            "X-Amz-Expires must be less than a week (in seconds) that is 604800"
-        )
-    return expires
-
-
-def _presigned_payloads(params: Mapping[str, str], headers: Mapping[str, str]) -> tuple[str, ...]:
-    """A presigned URL signs UNSIGNED-PAYLOAD unless the signer put a payload hash in the request."""
-    if "X-Amz-Content-Sha256" in params:
-        return (params["X-Amz-Content-Sha256"],)
-    if X_AMZ_CONTENT_SHA256 in headers:
-        return (headers[X_AMZ_CONTENT_SHA256], UNSIGNED_PAYLOAD)
-    return (UNSIGNED_PAYLOAD,)
 
 
 def _checked_payload(value: str) -> str:
@@ -430,5 +394,6 @@ def _checked_payload(value: str) -> str:
     )
 
 
-def _iso(epoch: float) -> str:
+def iso8601(epoch: float) -> str:
+    """``2024-01-01T00:00:00Z``, as AWS writes times into error bodies."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))

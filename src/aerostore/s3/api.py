@@ -29,8 +29,11 @@ class S3Api:
     async def handle(self, ctx: RequestContext, receive: Receive) -> Result:
         query = dict(parse_qsl(ctx.query_string, keep_blank_values=True))
         path = decode_path(ctx.raw_path.split("?", 1)[0])
-        target = route(ctx.method, split_host(ctx.host, self.domains), path, query, ctx.headers)
-        auth = sigv4.verify(ctx.method, ctx.raw_path.split("?", 1)[0], ctx.query_string, ctx.headers, self.keys, time.time())
+        host_bucket = split_host(ctx.host, self.domains)
+        target = route(ctx.method, host_bucket, path, query, ctx.headers)
+        raw_path = ctx.raw_path.split("?", 1)[0]
+        auth = sigv4.verify(ctx.method, raw_path, ctx.query_string, ctx.headers, self.keys, time.time(),
+                            host_bucket=host_bucket)  # fmt: skip
         if auth.principal is sigv4.Principal.ANONYMOUS:
             # Bucket policies (issue 6) decide what anonymous callers may do; until then, nothing.
             raise errors.AccessDenied()

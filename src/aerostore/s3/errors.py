@@ -98,3 +98,23 @@ InvalidBucketState = _error("InvalidBucketState", 409, "The request is not valid
 IllegalLocationConstraintException = _error("IllegalLocationConstraintException", 400, "The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.")  # noqa: E501
 InvalidTag = _error("InvalidTag", 400, "The tag provided was not a valid tag.")
 InvalidPartNumber = _error("InvalidPartNumber", 416, "The requested partnumber is not satisfiable")
+
+
+def catalog_markdown() -> str:
+    """docs/errors.md, generated from this catalog (a test keeps the two equal)."""
+    lines = [
+        "# S3 error codes",
+        "",
+        "Generated from `src/aerostore/s3/errors.py` by `python -m aerostore.s3.errors`; do not edit by hand.",
+        "Any other exception is answered `InternalError` (500) and logged with its request id.",
+        "",
+        "| code | HTTP status | message |",
+        "| --- | --- | --- |",
+    ]
+    for cls in sorted(all_errors(), key=lambda c: c.code):
+        lines.append(f"| `{cls.code}` | {cls.status} | {cls.message} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(catalog_markdown(), end="")
