@@ -12,6 +12,7 @@ infrastructure errors (OSError, sqlite3.Error) through untouched.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -153,6 +154,10 @@ class Engine:
         if row is None:
             raise errors.NoSuchVersion(Key=key, VersionId=version_id)
         return rows.to_version(row)
+
+    def open_range(self, version: ObjectVersion, start: int, end_inclusive: int) -> Iterator[bytes]:
+        """The bytes ``start..end_inclusive`` of a version, in chunks of at most 1 MiB."""
+        return self.blobs.open_range(version.segments, start, end_inclusive)
 
     async def put_object(
         self,

@@ -132,7 +132,7 @@ async def get_object(req: S3Request, *, head: bool = False) -> Result:
     audit = {"bytes_sent": length, "version_id": version.version_id}
     if head or length == 0:
         return Result(status=status, headers=headers, body=b"", audit=audit)
-    body = req.engine.blobs.open_range(version.segments, start, end)
+    body = req.engine.open_range(version, start, end)
     return Result(status=status, headers=headers, body=body, length=length, audit=audit)
 
 
