@@ -54,7 +54,7 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log_path.read_text()[-3000:]}")
             try:
-                requests.get(self.endpoint, timeout=1, verify=False)
+                requests.get(self.endpoint, timeout=1, verify=str(self.tls[0]) if self.tls else True)
                 return self
             except requests.RequestException:
                 time.sleep(0.1)
