@@ -24,15 +24,29 @@ from aerostore.storage.model import Digests, ObjectAttrs
 MiB = 1024 * 1024
 
 
-class Body:
-    """A BodyReader over a list of chunks; optionally fails after ``fail_after`` chunks."""
+UNKNOWN = -1
 
-    def __init__(self, *chunks: bytes, fail_after: int | None = None, crc32: bool = False) -> None:
+
+class Body:
+    """A BodyReader over a list of chunks; optionally fails after ``fail_after`` chunks.
+
+    ``declared`` is the length the client announced: by default the true length, as with a
+    Content-Length header; ``UNKNOWN`` stands for a chunked body without one.
+    """
+
+    def __init__(
+        self, *chunks: bytes, fail_after: int | None = None, crc32: bool = False, declared: int | None = None
+    ) -> None:
         self.chunks = list(chunks)
         self.fail_after = fail_after
         self.crc32 = crc32
         self.consumed = 0
         self._done = False
+        self._declared = sum(map(len, chunks)) if declared is None else declared
+
+    @property
+    def declared_length(self) -> int | None:
+        return None if self._declared == UNKNOWN else self._declared
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         for i, chunk in enumerate(self.chunks):
@@ -61,15 +75,21 @@ def md5(data: bytes) -> str:
 
 def read_all(engine: Engine, bucket: str, key: str, version_id: str | None = None) -> bytes:
     v = engine.get_version(bucket, key, version_id)
-    return b"".join(engine.blobs.open_range(v.segments, 0, v.size - 1))
+    return b"".join(engine.open_range(v, 0, v.size - 1))
 
 
 def files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file())
 
 
-async def put(engine: Engine, bucket: str, key: str, data: bytes, **kw: Any) -> Any:
-    return await engine.put_object(bucket, key, Body(data), ATTRS, **kw)
+def inline_seqs(engine: Engine) -> list[int]:
+    """The versions whose bodies are stored inline in SQLite."""
+    return [r[0] for r in engine.db.reader().execute("SELECT seq FROM inline_data ORDER BY seq")]
+
+
+async def put(engine: Engine, bucket: str, key: str, data: bytes, *, blob: bool = False, **kw: Any) -> Any:
+    """PutObject; ``blob=True`` hides the length, so even a small body goes to a blob file."""
+    return await engine.put_object(bucket, key, Body(data, declared=UNKNOWN if blob else None), ATTRS, **kw)
 
 
 @pytest.fixture

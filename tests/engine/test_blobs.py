@@ -13,7 +13,7 @@ from aerostore.storage.blobs import BlobStore
 from aerostore.storage.engine import Engine
 from aerostore.storage.model import Segment
 
-from .conftest import ATTRS, Body, MiB, files, read_all
+from .conftest import ATTRS, UNKNOWN, Body, MiB, files, read_all
 
 
 def _segments(store: BlobStore, *contents: bytes) -> tuple[Segment, ...]:
@@ -78,7 +78,8 @@ async def test_cancelled_put_keeps_blob_iff_committed(tmp_path: Path) -> None:
     await engine.start()
     try:
         await engine.create_bucket("b", "alice")
-        tasks.append(asyncio.ensure_future(engine.put_object("b", "k", Body(b"data"), ATTRS)))
+        body = Body(b"data", declared=UNKNOWN)  # no declared length: a blob, not inline
+        tasks.append(asyncio.ensure_future(engine.put_object("b", "k", body, ATTRS)))
         with pytest.raises(asyncio.CancelledError):
             await tasks[0]
         await engine.db.write(lambda c: None)  # the put's job has been decided by now

@@ -1,8 +1,9 @@
 """Crash injection: a child process is SIGKILLed in the middle of a PUT, then the store reopens.
 
-The kill lands between sealing the blob (fsynced, linked under blobs/) and the metadata
-commit, or right after the commit. Either way, after restart the store shows exactly the
-committed state and holds no temp file and no unreferenced blob.
+For a blob the kill lands between sealing it (fsynced, linked under blobs/) and the metadata
+commit, or right after the commit; for an inline body, once it is read and verified but
+before its commit, or right after. Either way, after restart the store shows exactly the
+committed state and holds no temp file, no unreferenced blob and no orphaned inline body.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pytest
 import aerostore
 from aerostore.storage.engine import Engine
 
-from .conftest import files, read_all
+from .conftest import files, inline_seqs, read_all
 
 CHILD = textwrap.dedent(
     """
@@ -31,6 +32,7 @@ CHILD = textwrap.dedent(
     class Body:
         def __init__(self, data):
             self.data = data
+            self.declared_length = len(data)
         async def __aiter__(self):
             yield self.data
         def digests(self):
@@ -48,17 +50,18 @@ CHILD = textwrap.dedent(
         await engine.create_bucket("b", "alice")
         await engine.put_object("b", "k", Body(b"old"), ObjectAttrs())
         armed = True
-        await engine.put_object("b", "k", Body(b"new" * 100_000), ObjectAttrs())
+        await engine.put_object("b", "k", Body(b"new" * int(sys.argv[3])), ObjectAttrs())
 
     asyncio.run(main())
     """
 )
 
 
-def _crash(data_dir: Path, point: str) -> None:
+def _crash(data_dir: Path, point: str, repeat: int) -> None:
     src = str(Path(aerostore.__file__).parent.parent)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
-    child = subprocess.run([sys.executable, "-c", CHILD, str(data_dir), point], env=env, timeout=60)
+    args = [sys.executable, "-c", CHILD, str(data_dir), point, str(repeat)]
+    child = subprocess.run(args, env=env, timeout=60)
     assert child.returncode == -signal.SIGKILL
 
 
@@ -68,11 +71,11 @@ def _crash(data_dir: Path, point: str) -> None:
     [("blob_sealed", b"old"), ("committed", b"new" * 100_000)],
     ids=["before-commit", "after-commit"],
 )
-async def test_kill_during_put(tmp_path: Path, point: str, expected: bytes) -> None:
+async def test_kill_during_blob_put(tmp_path: Path, point: str, expected: bytes) -> None:
     data_dir = tmp_path / "data"
-    _crash(data_dir, point)
+    _crash(data_dir, point, 100_000)
     assert files(data_dir / "tmp"), "the kill should leave the temp name behind"
-    assert len(files(data_dir / "blobs")) == 2
+    assert len(files(data_dir / "blobs")) == 1  # "old" is inline
     engine = Engine(data_dir)
     await engine.start()
     try:
@@ -80,7 +83,28 @@ async def test_kill_during_put(tmp_path: Path, point: str, expected: bytes) -> N
         assert [v.version_id for v in engine.list_versions("b").versions] == ["null"]
         version = engine.get_version("b", "k")
         assert files(data_dir / "tmp") == []
-        assert files(data_dir / "blobs") == [engine.blobs.path(version.segments[0].path)]
+        assert files(data_dir / "blobs") == [engine.blobs.path(s.path) for s in version.segments]
+        assert inline_seqs(engine) == ([] if version.segments else [version.seq])
+    finally:
+        await engine.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("point", "expected"),
+    [("inline_ready", b"old"), ("committed", b"new" * 1000)],
+    ids=["before-commit", "after-commit"],
+)
+async def test_kill_during_inline_put(tmp_path: Path, point: str, expected: bytes) -> None:
+    data_dir = tmp_path / "data"
+    _crash(data_dir, point, 1000)
+    engine = Engine(data_dir)
+    await engine.start()
+    try:
+        assert read_all(engine, "b", "k") == expected
+        assert [v.version_id for v in engine.list_versions("b").versions] == ["null"]
+        assert inline_seqs(engine) == [engine.get_version("b", "k").seq]
+        assert files(data_dir / "tmp") == files(data_dir / "blobs") == []
     finally:
         await engine.close()
 

@@ -19,7 +19,7 @@ async def test_pragmas_and_migrations_recorded(engine: Engine) -> None:
     conn = engine.db.reader()
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     applied = [r[0] for r in conn.execute("SELECT name FROM migrations ORDER BY name")]
-    assert applied == schema.available() == ["0001_initial"]
+    assert applied == schema.available() == ["0001_initial", "0002_inline_data"]
     synchronous = await engine.db.write(lambda c: c.execute("PRAGMA synchronous").fetchone()[0])
     assert synchronous == 2  # FULL
 
@@ -35,7 +35,7 @@ async def test_migrations_run_once(tmp_path: Path) -> None:
         await db.start()
         await db.close()
     conn = sqlite3.connect(tmp_path / "m.sqlite3")
-    assert conn.execute("SELECT count(*) FROM migrations").fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) FROM migrations").fetchone()[0] == len(schema.available())
 
 
 async def _blocked_batch(db: Database, jobs: list) -> list:  # type: ignore[type-arg]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 
@@ -10,7 +11,7 @@ from aerostore.s3 import errors
 from aerostore.storage.engine import Engine
 from aerostore.storage.model import NULL_VERSION, Conditions, ObjectAttrs
 
-from .conftest import ATTRS, Body, MiB, files, md5, put, read_all
+from .conftest import ATTRS, UNKNOWN, Body, MiB, files, inline_seqs, md5, put, read_all
 
 
 async def _bucket(engine: Engine) -> None:
@@ -48,7 +49,9 @@ async def test_large_object_streams_in_chunks(engine: Engine) -> None:
     assert b"".join(engine.blobs.open_range(v.segments, 5, 1_000_004)) == data[5:1_000_005]
 
 
-async def test_small_object_costs_one_thread_hop(engine: Engine) -> None:
+@pytest.mark.parametrize(("declared", "expected"), [(None, 0), (UNKNOWN, 2)], ids=["inline", "blob"])
+async def test_small_object_thread_hops(engine: Engine, declared: int | None, expected: int) -> None:
+    """Inline: none. A blob: write+fsync+link in one hop, then dropping the temp name after commit."""
     await _bucket(engine)
     hops = 0
     run = engine.blobs.run
@@ -59,14 +62,14 @@ async def test_small_object_costs_one_thread_hop(engine: Engine) -> None:
         return await run(fn, *args)
 
     engine.blobs.run = counting  # type: ignore[method-assign]
-    await engine.put_object("b", "small", Body(*[b"x" * 512] * 8), ATTRS)
-    assert hops == 2  # write+fsync+link in one hop, then dropping the temp name after commit
+    await engine.put_object("b", "small", Body(*[b"x" * 512] * 8, declared=declared), ATTRS)
+    assert hops == expected
 
 
 async def test_overwrite_replaces_null_version_and_frees_its_blob(engine: Engine) -> None:
     await _bucket(engine)
-    await put(engine, "b", "k", b"one")
-    second = await put(engine, "b", "k", b"two")
+    await put(engine, "b", "k", b"one", blob=True)
+    second = await put(engine, "b", "k", b"two", blob=True)
     assert read_all(engine, "b", "k") == b"two"
     page = engine.list_versions("b")
     assert [v.seq for v in page.versions] == [second.seq]
@@ -92,14 +95,16 @@ async def test_failing_body_leaves_nothing(engine: Engine) -> None:
     assert files(engine.blobs.blobs_dir) == []
 
 
-async def test_failed_condition_leaves_nothing(engine: Engine) -> None:
+@pytest.mark.parametrize("blob", [False, True], ids=["inline", "blob"])
+async def test_failed_condition_leaves_nothing(engine: Engine, blob: bool) -> None:
     await _bucket(engine)
-    first = await put(engine, "b", "k", b"one")
+    first = await put(engine, "b", "k", b"one", blob=blob)
     with pytest.raises(errors.PreconditionFailed):
-        await put(engine, "b", "k", b"two", conditions=Conditions(if_none_match="*"))
+        await put(engine, "b", "k", b"two", blob=blob, conditions=Conditions(if_none_match="*"))
     assert engine.get_version("b", "k") == first
     assert files(engine.blobs.tmp_dir) == []
-    assert len(files(engine.blobs.blobs_dir)) == 1
+    assert len(files(engine.blobs.blobs_dir)) == int(blob)
+    assert inline_seqs(engine) == ([] if blob else [first.seq])
 
 
 async def test_if_match(engine: Engine) -> None:
@@ -149,16 +154,18 @@ async def test_get_null_version_by_id(engine: Engine) -> None:
     assert engine.get_version("b", "k", NULL_VERSION) == v
 
 
-async def test_delete_unversioned(engine: Engine) -> None:
+@pytest.mark.parametrize("blob", [False, True], ids=["inline", "blob"])
+async def test_delete_unversioned(engine: Engine, blob: bool) -> None:
     await _bucket(engine)
-    v = await put(engine, "b", "k", b"x")
+    v = await put(engine, "b", "k", b"x", blob=blob)
     deleted = await engine.delete_object("b", "k")
-    assert deleted == v
+    assert deleted == replace(v, inline=None)  # what was removed, without its body
     assert await engine.delete_object("b", "k") is None  # a missing key is no error
     with pytest.raises(errors.NoSuchKey):
         engine.get_version("b", "k")
     await engine.collect_garbage(grace=0)
     assert files(engine.blobs.blobs_dir) == []
+    assert inline_seqs(engine) == []
 
 
 async def test_delete_objects_reports_each_item(engine: Engine) -> None:
@@ -171,14 +178,16 @@ async def test_delete_objects_reports_each_item(engine: Engine) -> None:
     assert engine.list_objects("b").objects == []
 
 
-async def test_concurrent_puts_last_writer_wins(engine: Engine) -> None:
+@pytest.mark.parametrize("blob", [False, True], ids=["inline", "blob"])
+async def test_concurrent_puts_last_writer_wins(engine: Engine, blob: bool) -> None:
     await _bucket(engine)
-    results = await asyncio.gather(*(put(engine, "b", "same", b"v%d" % i) for i in range(32)))
+    results = await asyncio.gather(*(put(engine, "b", "same", b"v%d" % i, blob=blob) for i in range(32)))
     last = max(results, key=lambda v: v.seq)
     assert engine.get_version("b", "same") == last
     assert read_all(engine, "b", "same") == b"v%d" % results.index(last)
     await engine.collect_garbage(grace=0)
-    assert files(engine.blobs.blobs_dir) == [engine.blobs.path(last.segments[0].path)]
+    assert files(engine.blobs.blobs_dir) == [engine.blobs.path(s.path) for s in last.segments]
+    assert inline_seqs(engine) == ([] if blob else [last.seq])
     assert files(engine.blobs.tmp_dir) == []
 
 

@@ -90,7 +90,8 @@ def test_wrong_secret(server: Server) -> None:
 
 def test_tampered_payload_under_signed_hash(server: Server, s3, bucket: str) -> None:
     body = b"the real body"
-    prepared = signed("PUT", f"{server.endpoint}/{bucket}/signed", body, payload_hash=hashlib.sha256(body).hexdigest())
+    digest = hashlib.sha256(body).hexdigest()
+    prepared = signed("PUT", f"{server.endpoint}/{bucket}/signed", body, payload_hash=digest)
     prepared.body = b"the fake body"
     response = send(prepared)
     assert (response.status_code, error_code(response)) == (400, "XAmzContentSHA256Mismatch")
@@ -179,7 +180,8 @@ def test_boto3_default_http_sends_crc32_header(s3, bucket: str) -> None:
 
 @pytest.mark.parametrize("algorithm", ["CRC32", "CRC32C", "SHA1", "SHA256", "CRC64NVME"])
 def test_checksum_algorithms_on_put(s3, bucket: str, algorithm: str) -> None:
-    put = s3.put_object(Bucket=bucket, Key=f"ck-{algorithm}", Body=b"checksummed", ChecksumAlgorithm=algorithm)
+    put = s3.put_object(Bucket=bucket, Key=f"ck-{algorithm}", Body=b"checksummed",
+                        ChecksumAlgorithm=algorithm)  # fmt: skip
     head = s3.head_object(Bucket=bucket, Key=f"ck-{algorithm}", ChecksumMode="ENABLED")
     assert head[f"Checksum{algorithm}"] == put[f"Checksum{algorithm}"]
 
@@ -210,9 +212,11 @@ def test_virtual_hosted_style(server: Server, bucket: str) -> None:
                           config=Config(s3={"addressing_style": "virtual"}))  # fmt: skip
     url = client.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "v"})
     assert url.startswith(f"http://{bucket}.localhost:")
-    prepared = signed("PUT", f"http://127.0.0.1:{server.port}/v", b"vhost", headers={"Host": f"{bucket}.localhost:{server.port}"},
+    prepared = signed("PUT", f"http://127.0.0.1:{server.port}/v", b"vhost",
+                      headers={"Host": f"{bucket}.localhost:{server.port}"},
                       payload_hash=hashlib.sha256(b"vhost").hexdigest())  # fmt: skip
     response = send(prepared)
     assert response.status_code == 200, response.text
-    check = signed("GET", f"http://127.0.0.1:{server.port}/{bucket}/v", payload_hash=hashlib.sha256(b"").hexdigest())
+    check = signed("GET", f"http://127.0.0.1:{server.port}/{bucket}/v",
+                   payload_hash=hashlib.sha256(b"").hexdigest())  # fmt: skip
     assert send(check).content == b"vhost"

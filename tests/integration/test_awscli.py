@@ -46,7 +46,8 @@ def test_cli_bucket_and_object_lifecycle(server: Server, aws_env: dict[str, str]
     assert back.read_bytes() == small.read_bytes()
     url = aws(server, aws_env, "s3", "presign", f"s3://{name}/docs/small.txt", "--expires-in", "60").strip()
     assert requests.get(url, timeout=10).content == small.read_bytes()
-    head = json.loads(aws(server, aws_env, "s3api", "head-object", "--bucket", name, "--key", "docs/small.txt"))
+    head = json.loads(aws(server, aws_env, "s3api", "head-object", "--bucket", name,
+                          "--key", "docs/small.txt"))  # fmt: skip
     assert head["ContentLength"] == small.stat().st_size
     aws(server, aws_env, "s3", "rm", f"s3://{name}", "--recursive")
     aws(server, aws_env, "s3", "rb", f"s3://{name}")

@@ -28,14 +28,37 @@ def test_create_head_list_delete_bucket(s3) -> None:
     assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
 
 
-def test_create_bucket_twice_is_already_owned_by_you(s3, bucket: str) -> None:
+def test_create_bucket_twice_in_us_east_1_succeeds_and_keeps_objects(s3, bucket: str) -> None:
+    # AWS's legacy rule for us-east-1 (every other region answers BucketAlreadyOwnedByYou).
+    s3.put_object(Bucket=bucket, Key="kept", Body=b"1")
+    assert s3.create_bucket(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["kept"]
+
+
+def test_list_buckets_max_buckets_pages_by_name(s3) -> None:
+    names = sorted(f"page-{uuid.uuid4().hex[:12]}" for _ in range(3))
+    for name in names:
+        s3.create_bucket(Bucket=name)
+    try:
+        first = s3.list_buckets(Prefix="page-", MaxBuckets=2)
+        assert [b["Name"] for b in first["Buckets"]] == names[:2]
+        assert first["Prefix"] == "page-"
+        rest = s3.list_buckets(Prefix="page-", MaxBuckets=2, ContinuationToken=first["ContinuationToken"])
+        assert [b["Name"] for b in rest["Buckets"]] == names[2:]
+        assert "ContinuationToken" not in rest
+    finally:
+        for name in names:
+            s3.delete_bucket(Bucket=name)
+
+
+def test_list_buckets_max_buckets_out_of_range(s3) -> None:
     with pytest.raises(ClientError) as exc:
-        s3.create_bucket(Bucket=bucket)
-    assert code(exc) == "BucketAlreadyOwnedByYou"
+        s3.list_buckets(MaxBuckets=10001)
+    assert code(exc) == "InvalidArgument"
 
 
-@pytest.mark.parametrize("name", ["ab", "UPPER", "a..b", "-start", "end-", "192.168.1.1", "xn--bucket", "a" * 64,
-                                  "under_score"])  # fmt: skip
+@pytest.mark.parametrize("name", ["ab", "UPPER", "a..b", "-start", "end-", "192.168.1.1", "xn--bucket",
+                                  "a" * 64, "under_score"])  # fmt: skip
 def test_create_bucket_invalid_name(s3, name: str) -> None:
     with pytest.raises(ClientError) as exc:
         s3.create_bucket(Bucket=name)

@@ -60,7 +60,8 @@ def test_first_start_generates_credentials_and_prints_them_once(tmp_path: Path) 
     assert secret not in second
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "aerostore", "serve", "--data-dir", str(tmp_path / "data"),
-                             "--address", f"127.0.0.1:{port}"], env=clean_env(), stdout=subprocess.DEVNULL)  # fmt: skip
+                             "--address", f"127.0.0.1:{port}"],
+                            env=clean_env(), stdout=subprocess.DEVNULL)  # fmt: skip
     try:
         s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", aws_access_key_id=access,
                           aws_secret_access_key=secret, region_name="us-east-1")  # fmt: skip
@@ -76,7 +77,8 @@ def test_platform_bucket_names_are_configurable(tmp_path: Path) -> None:
                     AEROSTORE_RAW_BUCKET="ingest-staging")  # fmt: skip
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "aerostore", "serve", "--data-dir", str(tmp_path / "d"),
-                             "--address", f"127.0.0.1:{port}"], env=env, stdout=subprocess.DEVNULL)  # fmt: skip
+                             "--address", f"127.0.0.1:{port}"],
+                            env=env, stdout=subprocess.DEVNULL)  # fmt: skip
     try:
         s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", aws_access_key_id="cliadmin",
                           aws_secret_access_key="cli-secret-123", region_name="us-east-1")  # fmt: skip

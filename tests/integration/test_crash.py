@@ -26,10 +26,13 @@ def payload(key: str, size: int) -> bytes:
 def client(srv: Server):  # type: ignore[no-untyped-def]
     config = Config(retries={"max_attempts": 1}, connect_timeout=2, read_timeout=10)
     return boto3.client("s3", endpoint_url=srv.endpoint, aws_access_key_id=ROOT_USER,
-                        aws_secret_access_key=ROOT_PASSWORD, region_name="us-east-1", config=config)  # fmt: skip
+                        aws_secret_access_key=ROOT_PASSWORD, region_name="us-east-1",
+                        config=config)  # fmt: skip
 
 
-def writer(srv: Server, worker: int, acked: dict[str, int], attempted: dict[str, int], stop: threading.Event) -> None:
+def writer(
+    srv: Server, worker: int, acked: dict[str, int], attempted: dict[str, int], stop: threading.Event
+) -> None:
     s3, rng, n = client(srv), random.Random(worker), 0
     while not stop.is_set():
         n += 1
@@ -45,7 +48,8 @@ def writer(srv: Server, worker: int, acked: dict[str, int], attempted: dict[str,
                     etag = s3.upload_part(Bucket="crash", Key=key, UploadId=upload, PartNumber=number,
                                           Body=data[start:end])["ETag"]  # fmt: skip
                     parts.append({"PartNumber": number, "ETag": etag})
-                s3.complete_multipart_upload(Bucket="crash", Key=key, UploadId=upload, MultipartUpload={"Parts": parts})
+                s3.complete_multipart_upload(Bucket="crash", Key=key, UploadId=upload,
+                                             MultipartUpload={"Parts": parts})  # fmt: skip
             else:
                 size = rng.choice([0, 100, 4096, 300_000])
                 attempted[key] = size
@@ -84,7 +88,8 @@ def test_sigkill_under_load_loses_nothing_acknowledged(tmp_path: Path) -> None:
         for obj in visible:
             assert obj["Key"] in attempted
             assert obj["Size"] == attempted[obj["Key"]]
-            assert s3.get_object(Bucket="crash", Key=obj["Key"])["Body"].read() == payload(obj["Key"], obj["Size"])
+            body = s3.get_object(Bucket="crash", Key=obj["Key"])["Body"].read()
+            assert body == payload(obj["Key"], obj["Size"])
         assert len(visible) >= len(acked)
         leftovers = list((srv.data_dir / "tmp").iterdir()) if (srv.data_dir / "tmp").exists() else []
         assert leftovers == []

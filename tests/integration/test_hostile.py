@@ -28,8 +28,9 @@ def post_delete(server: Server, bucket: str, body: bytes) -> requests.Response:
 
 @pytest.mark.parametrize(
     "body",
-    [b"<Delete><Object><Key>k</Key></Object>", b"not xml at all", b"<Wrong><Object><Key>k</Key></Object></Wrong>",
-     b"", BILLION_LAUGHS, EXTERNAL_ENTITY, b"<Delete>" + b"<Object><Key>k</Key></Object>" * 1001 + b"</Delete>"],
+    [b"<Delete><Object><Key>k</Key></Object>", b"not xml at all",
+     b"<Wrong><Object><Key>k</Key></Object></Wrong>", b"", BILLION_LAUGHS, EXTERNAL_ENTITY,
+     b"<Delete>" + b"<Object><Key>k</Key></Object>" * 1001 + b"</Delete>"],
     ids=["truncated", "garbage", "wrong-root", "empty", "entity-expansion", "external-entity", "1001-keys"],
 )  # fmt: skip
 def test_malformed_delete_objects_xml(server: Server, s3, bucket: str, body: bytes) -> None:

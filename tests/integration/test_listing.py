@@ -25,7 +25,8 @@ def test_list_v2_utf8_byte_order(s3, filled: str) -> None:
 
 
 def test_list_v1_and_v2_delimiter_common_prefixes(s3, filled: str) -> None:
-    for listing in (s3.list_objects(Bucket=filled, Delimiter="/"), s3.list_objects_v2(Bucket=filled, Delimiter="/")):
+    for listing in (s3.list_objects(Bucket=filled, Delimiter="/"),
+                    s3.list_objects_v2(Bucket=filled, Delimiter="/")):  # fmt: skip
         assert [p["Prefix"] for p in listing["CommonPrefixes"]] == ["a/", "b/"]
         assert "a/b" not in [o["Key"] for o in listing["Contents"]]
 
@@ -38,7 +39,8 @@ def test_list_prefix_and_delimiter(s3, filled: str) -> None:
 
 @pytest.mark.parametrize("page_size", [1, 2, 3, 5])
 def test_list_v2_pagination_is_complete(s3, filled: str, page_size: int) -> None:
-    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=filled, PaginationConfig={"PageSize": page_size})
+    paginator = s3.get_paginator("list_objects_v2")
+    pages = paginator.paginate(Bucket=filled, PaginationConfig={"PageSize": page_size})
     keys = [o["Key"] for page in pages for o in page.get("Contents", [])]
     assert keys == utf8_sorted(KEYS)
 
@@ -50,10 +52,12 @@ def test_list_v1_marker_pagination(s3, filled: str) -> None:
 
 
 def test_list_delimiter_pagination_counts_prefixes(s3, filled: str) -> None:
-    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=filled, Delimiter="/", PaginationConfig={"PageSize": 1})
+    paginator = s3.get_paginator("list_objects_v2")
+    pages = paginator.paginate(Bucket=filled, Delimiter="/", PaginationConfig={"PageSize": 1})
     seen = []
     for page in pages:
-        seen += [o["Key"] for o in page.get("Contents", [])] + [p["Prefix"] for p in page.get("CommonPrefixes", [])]
+        seen += [o["Key"] for o in page.get("Contents", [])]
+        seen += [p["Prefix"] for p in page.get("CommonPrefixes", [])]
     assert seen == utf8_sorted(["a", "a/", "a0", "b/", "c", "z", "\u00e9", "\U0001F600", "\uff41"])
 
 

@@ -78,8 +78,8 @@ def test_delete_object_and_missing_is_fine(s3, bucket: str) -> None:
 def test_delete_objects(s3, bucket: str, quiet: bool) -> None:
     for i in range(5):
         s3.put_object(Bucket=bucket, Key=f"d/{i}", Body=b"x")
-    result = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": f"d/{i}"} for i in range(5)] +
-                                                      [{"Key": "never-existed"}], "Quiet": quiet})  # fmt: skip
+    objects = [{"Key": f"d/{i}"} for i in range(5)] + [{"Key": "never-existed"}]
+    result = s3.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": quiet})
     deleted = {d["Key"] for d in result.get("Deleted", [])}
     assert deleted == (set() if quiet else {f"d/{i}" for i in range(5)} | {"never-existed"})
     assert not result.get("Errors")
@@ -137,6 +137,40 @@ def test_conditional_put_if_none_match(s3, bucket: str) -> None:
     assert s3.get_object(Bucket=bucket, Key="once")["Body"].read() == b"a"
 
 
+@pytest.mark.parametrize(
+    ("conditions", "header"),
+    [({"IfNoneMatch": '"abc"'}, "If-None-Match"), ({"IfMatch": "*"}, "If-Match"),
+     ({"IfMatch": '"abc"', "IfNoneMatch": "*"}, "If-Match,If-None-Match")],
+    ids=["if-none-match-etag", "if-match-star", "both"],
+)  # fmt: skip
+def test_conditional_put_values_aws_refuses(s3, bucket: str, conditions: dict[str, str], header: str) -> None:
+    with pytest.raises(ClientError) as exc:
+        s3.put_object(Bucket=bucket, Key="cond", Body=b"x", **conditions)
+    assert (status(exc), code(exc)) == (501, "NotImplemented")
+    assert exc.value.response["Error"]["Header"] == header
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [("deflate, gzip", "deflate, gzip"), ("gzip, aws-chunked", "gzip"), ("aws-chunked, gzip", "gzip"),
+     ("aws-chunked", None)],
+    ids=["two-codings", "chunked-last", "chunked-first", "chunked-only"],
+)  # fmt: skip
+def test_put_object_content_encoding_drops_only_aws_chunked(s3, bucket: str, sent: str,
+                                                            stored: str | None) -> None:  # fmt: skip
+    s3.put_object(Bucket=bucket, Key="enc", Body=b"x", ContentEncoding=sent)
+    assert s3.head_object(Bucket=bucket, Key="enc").get("ContentEncoding") == stored
+
+
+def test_get_part_number_beyond_parts_count(s3, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="single", Body=b"body")
+    assert s3.get_object(Bucket=bucket, Key="single", PartNumber=1)["Body"].read() == b"body"
+    with pytest.raises(ClientError) as exc:
+        s3.get_object(Bucket=bucket, Key="single", PartNumber=2)
+    assert (status(exc), code(exc)) == (416, "InvalidPartNumber")
+    assert exc.value.response["Error"]["ActualPartCount"] == "1"
+
+
 def test_conditional_put_if_match(s3, bucket: str) -> None:
     etag = s3.put_object(Bucket=bucket, Key="m", Body=b"a")["ETag"]
     s3.put_object(Bucket=bucket, Key="m", Body=b"b", IfMatch=etag)
@@ -149,7 +183,8 @@ def test_conditional_put_if_match(s3, bucket: str) -> None:
 def test_response_overrides(s3, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="o", Body=b"x", ContentType="text/plain")
     got = s3.get_object(Bucket=bucket, Key="o", ResponseContentType="application/json",
-                        ResponseContentDisposition="attachment; filename=o.json", ResponseCacheControl="no-cache")  # fmt: skip
+                        ResponseContentDisposition="attachment; filename=o.json",
+                        ResponseCacheControl="no-cache")  # fmt: skip
     assert got["ContentType"] == "application/json"
     assert got["ContentDisposition"] == "attachment; filename=o.json"
     assert got["CacheControl"] == "no-cache"
@@ -161,7 +196,8 @@ def test_copy_object_copy_and_replace(s3, bucket: str) -> None:
     got = s3.get_object(Bucket=bucket, Key="dst1")
     assert (got["Body"].read(), got["ContentType"], got["Metadata"]) == (b"payload", "text/plain", {"a": "1"})
     s3.copy_object(Bucket=bucket, Key="dst2", CopySource={"Bucket": bucket, "Key": "src"},
-                   MetadataDirective="REPLACE", Metadata={"b": "2"}, ContentType="application/x-test")  # fmt: skip
+                   MetadataDirective="REPLACE", Metadata={"b": "2"},
+                   ContentType="application/x-test")  # fmt: skip
     got = s3.get_object(Bucket=bucket, Key="dst2")
     assert (got["ContentType"], got["Metadata"]) == ("application/x-test", {"b": "2"})
 
@@ -198,13 +234,14 @@ def test_copy_missing_source(s3, bucket: str) -> None:
     "key",
     ["../../etc/passwd", "a//b", "/leading", "sp ace+plus", "percent%20", "ünïcödé/é", "e\u0301", "tab\there",
      "ctrl\x01char", "x" * 1024, "?query#frag", "emoji-\U0001F680"],
-    ids=["traversal", "double-slash", "leading-slash", "space-plus", "percent", "unicode", "nfd", "tab", "ctrl",
-         "1024-bytes", "query-chars", "emoji"],
+    ids=["traversal", "double-slash", "leading-slash", "space-plus", "percent", "unicode", "nfd", "tab",
+         "ctrl", "1024-bytes", "query-chars", "emoji"],
 )  # fmt: skip
 def test_hostile_and_odd_keys_round_trip(s3, bucket: str, key: str) -> None:
     s3.put_object(Bucket=bucket, Key=key, Body=key.encode())
     assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == key.encode()
-    listed = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]  # botocore asks for url encoding
+    # botocore asks for url encoding
+    listed = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
     assert key in listed
     s3.delete_object(Bucket=bucket, Key=key)  # DeleteObjects cannot carry XML-invalid keys, on AWS either
 
@@ -221,3 +258,14 @@ def test_key_too_long(s3, bucket: str) -> None:
         s3.put_object(Bucket=bucket, Key="k" * 1025, Body=b"x")
     assert code(exc) == "KeyTooLongError"
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+
+
+def test_conditional_delete_is_refused_not_ignored(s3, bucket: str) -> None:
+    etag = s3.put_object(Bucket=bucket, Key="keep", Body=b"x")["ETag"]
+    with pytest.raises(ClientError) as exc:
+        s3.delete_object(Bucket=bucket, Key="keep", IfMatch='"' + "0" * 32 + '"')
+    assert (status(exc), code(exc)) == (501, "NotImplemented")
+    with pytest.raises(ClientError) as exc:
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "keep", "ETag": etag}]})
+    assert code(exc) == "NotImplemented"
+    assert s3.get_object(Bucket=bucket, Key="keep")["Body"].read() == b"x"

@@ -174,17 +174,36 @@ def _close(body: object) -> None:
 
 
 async def _send_sync_stream(body: Iterator[bytes], length: int, send: Send) -> None:
-    """Send a file-backed body; big ones are read in threads so the loop never waits on disk."""
-    inline = length <= INLINE_READ_LIMIT
+    """Send a file-backed body; big ones are read in threads so the loop never waits on disk.
+
+    A small body is read on the loop and its last chunk ends the response in the same message.
+    A big one is read one chunk ahead: the next read runs in a thread while the loop sends.
+    """
+    if length <= INLINE_READ_LIMIT:
+        try:
+            chunks = list(body)
+        finally:
+            _close(body)
+        last = len(chunks) - 1
+        for i, chunk in enumerate(chunks or [b""]):
+            await send({"type": "http.response.body", "body": chunk, "more_body": i < last})
+        return
+    await _send_read_ahead(body, send)
+
+
+async def _send_read_ahead(body: Iterator[bytes], send: Send) -> None:
+    loop = asyncio.get_running_loop()
     done = object()
+    pending = loop.run_in_executor(None, next, body, done)
     try:
-        while True:
-            chunk = next(body, done) if inline else await asyncio.to_thread(next, body, done)
-            if chunk is done:
-                break
+        while (chunk := await pending) is not done:
+            pending = loop.run_in_executor(None, next, body, done)
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
     finally:
-        _close(body)
+        if pending.done():
+            _close(body)
+        else:  # a read is still running in its thread: close the file once it returns
+            pending.add_done_callback(lambda f: (f.cancelled() or f.exception(), _close(body)))
     await send({"type": "http.response.body", "body": b""})
 
 

@@ -3,15 +3,25 @@
 The reader raises an S3 error as soon as it knows the body is bad, and only finishes
 iterating once every digest the client sent has been checked, so a caller that stores
 what it iterates never commits a body that failed verification.
+
+Hashing a big body on the event loop would cap a PUT at the speed of MD5 alone and stall
+every other request meanwhile. The reader gathers the payload into batches of
+``HASH_BATCH`` bytes, hands each batch to worker threads, one per digest (hashlib releases
+the GIL), and receives the next batch meanwhile; each digest sees the batches in order
+because a batch starts only after the previous one finished. One buffer per batch means
+one GIL round trip per digest and one write call per batch, not one per network read.
+A body smaller than a batch is hashed on the loop: a thread hop would cost more.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
 
 from aerostore.auth import checksums, sigv4
 from aerostore.auth.chunked import AwsChunkedDecoder
@@ -24,6 +34,13 @@ X_AMZ_DECODED_LENGTH = "x-amz-decoded-content-length"
 X_AMZ_TRAILER = "x-amz-trailer"
 X_AMZ_SDK_CHECKSUM_ALGORITHM = "x-amz-sdk-checksum-algorithm"
 STREAMING_MODES = {sigv4.STREAMING_SIGNED, sigv4.STREAMING_SIGNED_TRAILER, sigv4.STREAMING_UNSIGNED_TRAILER}
+
+HASH_BATCH = 1024 * 1024  # bytes per yielded chunk and per thread hop of each digest
+_HASH_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="aerostore-hash")
+
+
+class _Updatable(Protocol):
+    def update(self, data: bytes, /) -> None: ...
 
 
 def expected_checksums(headers: Mapping[str, str]) -> dict[str, str]:
@@ -104,6 +121,12 @@ class BodyReader:
         self._hashers = {a: checksums.new_hasher(a) for a in algs}
         self._md5 = hashlib.md5()
         self._sha256 = hashlib.sha256() if self._payload_hash_required() else None
+        self._all: list[_Updatable] = [self._md5, *self._hashers.values()]
+        if self._sha256 is not None:
+            self._all.append(self._sha256)
+        self._batch: list[bytes] = []
+        self._batch_size = 0
+        self._hashing: list[asyncio.Future[None]] = []
         self._size = 0
         self._digests: Digests | None = None
         self._wire_length = self._content_length(headers)
@@ -145,6 +168,7 @@ class BodyReader:
         return self._iterate()
 
     async def _iterate(self) -> AsyncIterator[bytes]:
+        """Yield the payload in batches of ``HASH_BATCH`` bytes; the tail only once verified."""
         wire = 0
         while True:
             message = await self._receive()
@@ -152,26 +176,54 @@ class BodyReader:
                 raise errors.IncompleteBody()
             data: bytes = message.get("body", b"")
             wire += len(data)
-            pieces = self._decoder.feed(data) if self._decoder else ([data] if data else [])
-            for piece in pieces:
+            for piece in self._decoder.feed(data) if self._decoder else (data,):
                 self._consume(piece)
-                yield piece
+            if self._batch_size >= HASH_BATCH:
+                yield await self._hash_batch()
             if not message.get("more_body", False):
                 break
         if self._wire_length is not None and wire < self._wire_length:
             raise errors.IncompleteBody()
         trailers = self._decoder.finish() if self._decoder else {}
+        tail = await self._hash_tail()
         self._verify(trailers)
+        if tail:
+            yield tail
 
     def _consume(self, piece: bytes) -> None:
         self._size += len(piece)
         if self._declared is not None and self._size > self._declared:
             raise errors.IncompleteBody("The request body is longer than its declared length")
-        self._md5.update(piece)
-        if self._sha256 is not None:
-            self._sha256.update(piece)
-        for hasher in self._hashers.values():
-            hasher.update(piece)
+        if piece:
+            self._batch.append(piece)
+            self._batch_size += len(piece)
+
+    def _take_batch(self) -> bytes:
+        batch, self._batch, self._batch_size = self._batch, [], 0
+        return b"".join(batch)  # one buffer: each digest and the file write then take one call
+
+    async def _hash_batch(self) -> bytes:
+        """Wait for the previous batch, then start hashing this one in threads, a digest each."""
+        await self._settle()
+        chunk = self._take_batch()
+        loop = asyncio.get_running_loop()
+        self._hashing = [loop.run_in_executor(_HASH_POOL, h.update, chunk) for h in self._all]
+        return chunk
+
+    async def _settle(self) -> None:
+        hashing, self._hashing = self._hashing, []
+        if hashing:
+            await asyncio.gather(*hashing)
+
+    async def _hash_tail(self) -> bytes:
+        if self._hashing:  # a big body: its tail goes the same way
+            chunk = await self._hash_batch()
+            await self._settle()
+            return chunk
+        chunk = self._take_batch()
+        for hasher in self._all:
+            hasher.update(chunk)
+        return chunk
 
     def _verify(self, trailers: Mapping[str, str]) -> None:
         if self._declared is not None and self._size != self._declared:

@@ -23,7 +23,7 @@ _BUCKET_SUBRESOURCES = {
     "policyStatus", "publicAccessBlock", "replication", "requestPayment", "tagging", "website",
     "versioning", "metadataTable",
 }  # fmt: skip
-_OBJECT_SUBRESOURCES = {"acl", "tagging", "retention", "legal-hold", "torrent", "restore", "select", "attributes"}
+_OBJECT_SUBRESOURCES = {"acl", "tagging", "retention", "legal-hold", "torrent", "restore", "select"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +58,8 @@ def route(
     else:
         bucket, _, key = path[1:].partition("/")
     if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
-        raise errors.KeyTooLongError(Size=str(len(key.encode("utf-8", "surrogatepass"))), MaxSizeAllowed="1024")
+        size = len(key.encode("utf-8", "surrogatepass"))
+        raise errors.KeyTooLongError(Size=str(size), MaxSizeAllowed=str(MAX_KEY_BYTES))
     if not bucket:
         op = Op.ListBuckets if method in ("GET", "HEAD") else Op.Unsupported
         return Route(op, "", "")
@@ -91,9 +92,11 @@ def _bucket_op(method: str, query: Mapping[str, str]) -> Op:
 
 
 def _object_op(method: str, query: Mapping[str, str], headers: Mapping[str, str]) -> Op:
-    if _OBJECT_SUBRESOURCES & query.keys():
+    if _OBJECT_SUBRESOURCES & query.keys() or ("attributes" in query and method != "GET"):
         return Op.Unsupported
     if method == "GET":
+        if "attributes" in query:
+            return Op.GetObjectAttributes
         return Op.ListParts if "uploadId" in query else Op.GetObject
     if method == "HEAD":
         return Op.HeadObject

@@ -191,23 +191,26 @@ class PendingBlob:
         """Consume ``chunks`` into the file and seal it; return the size.
 
         Writes are batched to 1 MiB and overlap with reading the next batch; the last batch,
-        fsync and link share one thread hop.
+        fsync and link share one thread hop. Chunks are handed over as they are, not copied.
         """
-        buf = bytearray()
+        batch: list[bytes] = []
+        batched = 0
         inflight: asyncio.Future[None] | None = None
         try:
             async for chunk in chunks:
-                buf += chunk
+                batch.append(chunk)
+                batched += len(chunk)
                 self.size += len(chunk)
                 if max_size is not None and self.size > max_size:
                     raise errors.EntityTooLarge()
-                if len(buf) >= CHUNK:
+                if batched >= CHUNK:
                     if inflight is not None:
                         await inflight
-                    inflight, buf = asyncio.ensure_future(self.store.run(self.write_sync, buf)), bytearray()
+                    inflight = asyncio.ensure_future(self.store.run(self.write_sync, *batch))
+                    batch, batched = [], 0
             if inflight is not None:
                 await inflight
-            await self.store.run(self._finish, buf)
+            await self.store.run(self._finish, *batch)
         finally:
             if inflight is not None:  # never leave a thread writing into a file we discard
                 await asyncio.wait([inflight])
@@ -215,14 +218,14 @@ class PendingBlob:
                     inflight.exception()
         return self.size
 
-    def _finish(self, data: bytes | bytearray) -> None:
-        self.write_sync(data)
+    def _finish(self, *chunks: bytes) -> None:
+        self.write_sync(*chunks)
         self.seal_sync()
 
-    def write_sync(self, data: bytes | bytearray) -> None:
+    def write_sync(self, *chunks: bytes) -> None:
         if self._file is None:
             self._file = open(self.tmp, "xb")  # noqa: SIM115 - closed by seal_sync/discard_sync
-        self._file.write(data)
+        self._file.writelines(chunks)
 
     def seal_sync(self) -> None:
         """fsync the file, link it under blobs/, fsync that directory."""

@@ -1,7 +1,8 @@
-"""The one way a new blob becomes visible: sealed file, then the metadata commit.
+"""The one way new bytes become visible: sealed file (or inline rows), then the metadata commit.
 
 Shared by PUT, copy, UploadPart and UploadPartCopy so that every write keeps the same order
-(write → fsync → link → fsync dir → COMMIT → drop the temp name) and the same cleanup.
+(write → fsync → link → fsync dir → COMMIT → drop the temp name) and the same cleanup. An
+inline body has no file: its bytes are rows of the very transaction that makes them visible.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import sqlite3
 from collections.abc import Callable
 from typing import TypeVar
 
+from aerostore.storage import inline
 from aerostore.storage.blobs import BlobStore, PendingBlob
 from aerostore.storage.hashing import Digester
 from aerostore.storage.meta.db import Database
-from aerostore.storage.model import Digests, Segment
+from aerostore.storage.model import Digests, ObjectVersion
 
 T = TypeVar("T")
 Faults = Callable[[str], None]
@@ -48,22 +50,30 @@ async def commit(
     return result
 
 
+async def commit_inline(db: Database, job: Callable[[sqlite3.Connection], T], faults: Faults) -> T:
+    """Commit ``job``, whose rows carry the body itself: nothing to clean up either way."""
+    faults("inline_ready")
+    result = await db.write(job)
+    faults("committed")
+    return result
+
+
 async def copy_range(
     blobs: BlobStore,
     blob: PendingBlob,
-    segments: tuple[Segment, ...],
+    source: ObjectVersion,
     start: int,
     end: int,
     algorithm: str | None,
 ) -> Digests:
-    """Stream bytes ``start..end`` of existing segments into ``blob``, hashing on the way.
+    """Stream bytes ``start..end`` of an existing version into ``blob``, hashing on the way.
 
     Reading, hashing and writing all run in one pool thread; the loop only waits.
     """
 
     def run() -> Digests:
         digester = Digester(algorithm)
-        for chunk in blobs.open_range(segments, start, end):
+        for chunk in inline.read_range(blobs, source, start, end):
             digester.update(chunk)
             blob.write_sync(chunk)
         blob.size = digester.size

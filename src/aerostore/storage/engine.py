@@ -1,8 +1,9 @@
 """The storage engine: S3 semantics over blob files and SQLite metadata.
 
 ``Engine`` is the transaction boundary. Every write streams bytes into a sealed blob first
-(fsynced file and directory), then commits its rows in one transaction on the writer
-thread, then answers: whatever an awaited call returned survives a crash, and nothing half
+(fsynced file and directory), or keeps a small body in memory to store inline
+(``storage/inline.py``), then commits its rows in one transaction on the writer thread,
+then answers: whatever an awaited call returned survives a crash, and nothing half
 written is ever visible. Reads are plain indexed queries on a thread-local connection.
 
 The engine raises S3 errors for S3 outcomes (NoSuchKey, PreconditionFailed, ...) and lets
@@ -15,10 +16,11 @@ import asyncio
 from collections.abc import Iterator
 import os
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from aerostore.s3 import errors
-from aerostore.storage import buckets, commit, listing, versions
+from aerostore.storage import buckets, commit, inline, listing, versions
 from aerostore.storage.blobs import BlobStore
 from aerostore.storage.housekeeping import (
     GARBAGE_GRACE,
@@ -33,6 +35,7 @@ from aerostore.storage.model import (
     BodyReader,
     Bucket,
     Conditions,
+    Digests,
     ListPage,
     ObjectAttrs,
     ObjectVersion,
@@ -140,24 +143,20 @@ class Engine:
     # ---- objects ----
 
     def get_version(self, bucket: str, key: str, version_id: str | None = None) -> ObjectVersion:
-        """The latest version (possibly a delete marker) or exactly ``version_id``."""
+        """The latest version (possibly a delete marker) or exactly ``version_id``, with its inline body."""
         conn = self.db.reader()
+        version = versions.readable(conn, bucket, key, version_id)
+        if version is not None:
+            return version  # rows exist only in existing buckets, and only under well-formed ids
         versions.bucket_row(conn, bucket)
         if version_id is None:
-            row = versions.latest(conn, bucket, key)
-            if row is None:
-                raise errors.NoSuchKey(Key=key)
-            return rows.to_version(row)
+            raise errors.NoSuchKey(Key=key)
         versions.check_version_id(version_id)
-        sql = "SELECT * FROM versions WHERE bucket = ? AND key = ? AND version_id = ?"
-        row = conn.execute(sql, (bucket, key, version_id)).fetchone()
-        if row is None:
-            raise errors.NoSuchVersion(Key=key, VersionId=version_id)
-        return rows.to_version(row)
+        raise errors.NoSuchVersion(Key=key, VersionId=version_id)
 
     def open_range(self, version: ObjectVersion, start: int, end_inclusive: int) -> Iterator[bytes]:
-        """The bytes ``start..end_inclusive`` of a version, in chunks of at most 1 MiB."""
-        return self.blobs.open_range(version.segments, start, end_inclusive)
+        """The bytes ``start..end_inclusive`` of a version (from ``get_version``), in chunks."""
+        return inline.read_range(self.blobs, version, start, end_inclusive)
 
     async def put_object(
         self,
@@ -169,12 +168,13 @@ class Engine:
     ) -> ObjectVersion:
         """PutObject. The bucket is checked before a byte is read; conditions at commit."""
         self.get_bucket(bucket)
+        if inline.wanted(body):
+            data = await inline.read_body(body)
+            d = body.digests()
+            return await self._install_inline(_draft(bucket, key, attrs, len(data), d, (), data), conditions)
         async with self.blobs.pending() as blob:
             await blob.write_from(body, MAX_OBJECT_SIZE)
-            digests = body.digests()
-            draft = _draft(
-                bucket, key, attrs, blob.size, digests.md5_hex, digests.checksums, (blob.segment(),)
-            )
+            draft = _draft(bucket, key, attrs, blob.size, body.digests(), (blob.segment(),))
             version = await commit.commit(
                 self.db, blob, lambda c: versions.install(c, draft, conditions), self.faults
             )
@@ -189,21 +189,28 @@ class Engine:
         attrs: ObjectAttrs,
         conditions: Conditions = NO_CONDITIONS,
     ) -> ObjectVersion:
-        """CopyObject: the source's bytes stream into a new blob, hashed on the way."""
+        """CopyObject: the source's bytes stream into a new blob (or inline row), hashed on the way."""
         if source.delete_marker:
             raise errors.InvalidRequest(
                 "The source of a copy request may not specifically refer to a delete marker by version id."
             )
         self.get_bucket(bucket)
+        if source.size <= inline.INLINE_MAX:
+            data, d = await inline.copy_in(self.blobs, source, attrs.checksum_algorithm)
+            return await self._install_inline(_draft(bucket, key, attrs, len(data), d, (), data), conditions)
         async with self.blobs.pending() as blob:
-            d = await commit.copy_range(
-                self.blobs, blob, source.segments, 0, source.size - 1, attrs.checksum_algorithm
-            )
-            draft = _draft(bucket, key, attrs, d.size, d.md5_hex, d.checksums, (blob.segment(),))
+            d = await commit.copy_range(self.blobs, blob, source, 0, source.size - 1, attrs.checksum_algorithm)
+            draft = _draft(bucket, key, attrs, d.size, d, (blob.segment(),))
             version = await commit.commit(
                 self.db, blob, lambda c: versions.install(c, draft, conditions), self.faults
             )
         self.housekeeper.wake()
+        return version
+
+    async def _install_inline(self, draft: ObjectVersion, conditions: Conditions) -> ObjectVersion:
+        job = partial(versions.install, draft=draft, conditions=conditions)
+        version = await commit.commit_inline(self.db, job, self.faults)
+        self.housekeeper.wake()  # the version it replaced may have left blobs behind
         return version
 
     async def delete_object(
@@ -304,12 +311,12 @@ def _draft(
     key: str,
     attrs: ObjectAttrs,
     size: int,
-    md5_hex: str,
-    checksums: dict[str, str],
+    digests: Digests,
     segments: tuple[Segment, ...],
+    data: bytes | None = None,
 ) -> ObjectVersion:
     """A version before its commit assigns version id, seq and time."""
-    if checksums and attrs.checksum_type is None:
+    if digests.checksums and attrs.checksum_type is None:
         attrs = replace(attrs, checksum_type="FULL_OBJECT")
     return ObjectVersion(
         bucket=bucket,
@@ -319,9 +326,10 @@ def _draft(
         is_latest=True,
         delete_marker=False,
         size=size,
-        etag=md5_hex,
+        etag=digests.md5_hex,
         last_modified=0.0,
         attrs=attrs,
-        checksums=dict(checksums),
+        checksums=dict(digests.checksums),
         segments=segments,
+        inline=data,
     )

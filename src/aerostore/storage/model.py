@@ -71,6 +71,8 @@ class ObjectVersion:
     retention_mode: str | None = None
     retain_until: float | None = None
     legal_hold: bool = False
+    # The whole body when it is stored in the database (see storage/inline.py), else None.
+    inline: bytes | None = field(default=None, repr=False)
 
     @property
     def parts_count(self) -> int:
@@ -127,8 +129,12 @@ class BodyReader(Protocol):
 
     Iterating yields the payload; the iterator itself raises S3 errors (bad signature, bad
     digest) mid-stream, and then the engine leaves nothing behind. ``digests()`` is valid
-    only once the iterator is exhausted.
+    only once the iterator is exhausted. ``declared_length`` is the payload size the client
+    announced, if any; the iterator never yields more than that.
     """
+
+    @property
+    def declared_length(self) -> int | None: ...
 
     def __aiter__(self) -> AsyncIterator[bytes]: ...
 

@@ -53,6 +53,21 @@ def latest(conn: sqlite3.Connection, bucket: str, key: str) -> sqlite3.Row | Non
     return row
 
 
+# A version with its inline body (NULL when its bytes are in blob files), in one snapshot.
+_WITH_BODY = "SELECT v.*, d.data FROM versions v LEFT JOIN inline_data d ON d.seq = v.seq"
+_LATEST_WITH_BODY = f"{_WITH_BODY} WHERE v.bucket = ? AND v.key = ? ORDER BY v.seq DESC LIMIT 1"
+_VERSION_WITH_BODY = f"{_WITH_BODY} WHERE v.bucket = ? AND v.key = ? AND v.version_id = ?"
+
+
+def readable(conn: sqlite3.Connection, bucket: str, key: str, version_id: str | None) -> ObjectVersion | None:
+    """The latest version of a key, or exactly ``version_id``, with its inline body if it has one."""
+    if version_id is None:
+        row = conn.execute(_LATEST_WITH_BODY, (bucket, key)).fetchone()
+    else:
+        row = conn.execute(_VERSION_WITH_BODY, (bucket, key, version_id)).fetchone()
+    return None if row is None else rows.to_version(row, row["data"])
+
+
 def add_garbage(conn: sqlite3.Connection, paths: Iterable[str]) -> None:
     now = time.time()
     conn.executemany("INSERT INTO garbage (path, created) VALUES (?, ?)", [(p, now) for p in paths])
@@ -101,6 +116,8 @@ def _push(conn: sqlite3.Connection, versioning: str, draft: ObjectVersion) -> Ob
     cursor = conn.execute(f"INSERT INTO versions ({names}) VALUES ({marks})", columns)
     assert cursor.lastrowid is not None
     version = replace(version, seq=cursor.lastrowid)
+    if version.inline is not None:
+        conn.execute("INSERT INTO inline_data (seq, data) VALUES (?, ?)", (version.seq, version.inline))
     _set_current(conn, version.bucket, version.key, version.seq, version.delete_marker)
     return version
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from aerostore.http.context import Result
-from aerostore.s3.handlers import bucket, copy, delete, listing, multipart, object_get, object_put
+from aerostore.s3.handlers import (
+    bucket,
+    copy,
+    delete,
+    listing,
+    multipart,
+    multipart_complete,
+    object_attributes,
+    object_get,
+    object_put,
+)
 from aerostore.s3.operations import Operation as Op
 from aerostore.s3.request import S3Request
 
@@ -21,6 +31,7 @@ HANDLERS: dict[Op, Callable[[S3Request], Awaitable[Result]]] = {
     Op.ListObjectVersions: listing.list_object_versions,
     Op.GetObject: object_get.get_object,
     Op.HeadObject: object_get.head_object,
+    Op.GetObjectAttributes: object_attributes.get_object_attributes,
     Op.PutObject: object_put.put_object,
     Op.CopyObject: copy.copy_object,
     Op.DeleteObject: delete.delete_object,
@@ -28,7 +39,7 @@ HANDLERS: dict[Op, Callable[[S3Request], Awaitable[Result]]] = {
     Op.CreateMultipartUpload: multipart.create_multipart_upload,
     Op.UploadPart: multipart.upload_part,
     Op.UploadPartCopy: multipart.upload_part_copy,
-    Op.CompleteMultipartUpload: multipart.complete_multipart_upload,
+    Op.CompleteMultipartUpload: multipart_complete.complete_multipart_upload,
     Op.AbortMultipartUpload: multipart.abort_multipart_upload,
     Op.ListParts: multipart.list_parts,
     Op.ListMultipartUploads: multipart.list_multipart_uploads,

@@ -2,22 +2,71 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+
 from aerostore.http.context import Result
 from aerostore.s3 import errors, xml
 from aerostore.s3.names import owner_xml, validate_bucket_name
 from aerostore.s3.request import S3Request
+from aerostore.storage.model import Bucket
 
 XML = {"content-type": "application/xml"}
 ALLOWED_BUCKET_ACLS = {"private", "bucket-owner-full-control"}
+MAX_BUCKETS = 10000
+LEGACY_REGION = "us-east-1"
 
 
 async def list_buckets(req: S3Request) -> Result:
-    prefix = req.query.get("prefix", "")
-    buckets = [b for b in req.engine.list_buckets() if b.name.startswith(prefix)]
-    entries = [("Bucket", [("Name", b.name), ("CreationDate", xml.iso8601(b.created)), ("BucketRegion", b.region)])
-               for b in buckets]  # fmt: skip
-    body = xml.document("ListAllMyBucketsResult", [("Owner", owner_xml(req.owner)), ("Buckets", entries)])
-    return Result(headers=XML, body=body)
+    """ListBuckets, paginated by name with max-buckets / continuation-token.
+
+    See https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html
+    """
+    prefix, region = req.query.get("prefix", ""), req.query.get("bucket-region")
+    limit = _max_buckets(req.query.get("max-buckets"))
+    after = _decode_bucket_token(req.query.get("continuation-token"))
+    buckets = [b for b in req.engine.list_buckets()
+               if b.name.startswith(prefix) and b.name >= after and region in (None, b.region)]  # fmt: skip
+    page, rest = (buckets[:limit], buckets[limit:]) if limit else (buckets, [])
+    entries = [_bucket_entry(b) for b in page]
+    content: list[tuple[str, xml.Content]] = [("Owner", owner_xml(req.owner)), ("Buckets", entries)]
+    if rest:
+        content.append(("ContinuationToken", _encode_bucket_token(rest[0].name)))
+    if "prefix" in req.query:
+        content.append(("Prefix", prefix))
+    return Result(headers=XML, body=xml.document("ListAllMyBucketsResult", content))
+
+
+def _bucket_entry(bucket: Bucket) -> tuple[str, xml.Content]:
+    created = xml.iso8601(bucket.created)
+    return ("Bucket", [("Name", bucket.name), ("CreationDate", created), ("BucketRegion", bucket.region)])
+
+
+def _max_buckets(value: str | None) -> int | None:
+    if value is None:
+        return None
+    if not value.isdigit() or not 1 <= int(value) <= MAX_BUCKETS:
+        raise errors.InvalidArgument(f"Argument max-buckets must be an integer between 1 and {MAX_BUCKETS}",
+                                     ArgumentName="max-buckets", ArgumentValue=value)  # fmt: skip
+    return int(value)
+
+
+def _encode_bucket_token(name: str) -> str:
+    """The name the next page starts at; bucket names are URL-safe, base64 keeps it opaque."""
+    return base64.urlsafe_b64encode(name.encode()).decode()
+
+
+def _decode_bucket_token(token: str | None) -> str:
+    if token is None or token == "":
+        return ""
+    try:
+        return base64.urlsafe_b64decode(token.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise errors.InvalidArgument(
+            "The continuation token provided is incorrect",
+            ArgumentName="continuation-token",
+            ArgumentValue=token,
+        ) from None
 
 
 def _location_constraint(body: bytes, region: str) -> str:
@@ -39,7 +88,14 @@ async def create_bucket(req: S3Request) -> Result:
         raise errors.NotImplemented("Canned ACLs other than private are not supported yet")
     region = _location_constraint(await req.xml_body(), req.region)
     lock = req.headers.get("x-amz-bucket-object-lock-enabled", "").lower() == "true"
-    await req.engine.create_bucket(req.bucket, req.owner, region, object_lock=lock)
+    try:
+        await req.engine.create_bucket(req.bucket, req.owner, region, object_lock=lock)
+    except errors.BucketAlreadyOwnedByYou:
+        # AWS keeps a legacy rule in us-east-1 only: re-creating a bucket you own answers 200
+        # and leaves its contents alone. See "BucketAlreadyOwnedByYou" in
+        # https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html
+        if region != LEGACY_REGION:
+            raise
     return Result(headers={"location": f"/{req.bucket}"})
 
 

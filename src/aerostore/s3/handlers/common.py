@@ -17,6 +17,7 @@ STORAGE_CLASSES = {
     "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR", "OUTPOSTS", "SNOW", "EXPRESS_ONEZONE",
 }  # fmt: skip
 CHECKSUM_TYPES = {"FULL_OBJECT", "COMPOSITE"}
+SSE_HEADERS = ("x-amz-server-side-encryption", "x-amz-server-side-encryption-customer-algorithm")
 
 
 def http_date(epoch: float) -> str:
@@ -32,12 +33,12 @@ def parse_http_date(value: str) -> float | None:
 
 def refuse_unsupported(headers: Mapping[str, str]) -> None:
     """Encryption we cannot honour is refused rather than silently ignored."""
-    if "x-amz-server-side-encryption" in headers or "x-amz-server-side-encryption-customer-algorithm" in headers:
+    if any(name in headers for name in SSE_HEADERS):
         raise errors.NotImplemented("Server-side encryption is not supported")
 
 
 def user_metadata(headers: Mapping[str, str]) -> dict[str, str]:
-    meta = {name[len(META_PREFIX) :]: value for name, value in headers.items() if name.startswith(META_PREFIX)}
+    meta = {n.removeprefix(META_PREFIX): value for n, value in headers.items() if n.startswith(META_PREFIX)}
     if sum(len(k) + len(v) for k, v in meta.items()) > MAX_META_BYTES:
         raise errors.MetadataTooLarge(MaxSizeAllowed=str(MAX_META_BYTES))
     return meta
@@ -47,12 +48,14 @@ def content_headers(headers: Mapping[str, str]) -> dict[str, str]:
     found = {name: headers[name] for name in CONTENT_HEADERS if name in headers}
     encoding = found.get("content-encoding")
     if encoding is not None:
-        # aws-chunked is a transfer detail of the request, never part of the stored object.
-        kept = [e.strip() for e in encoding.split(",") if e.strip() and e.strip().lower() != "aws-chunked"]
-        if kept:
-            found["content-encoding"] = ",".join(kept)
-        else:
+        # aws-chunked is a transfer detail of the request, never part of the stored object;
+        # any other value is kept as the client wrote it ("deflate, gzip" stays "deflate, gzip").
+        tokens = [e.strip() for e in encoding.split(",") if e.strip()]
+        kept = [e for e in tokens if e.lower() != "aws-chunked"]
+        if not kept:
             del found["content-encoding"]
+        elif len(kept) < len(tokens):
+            found["content-encoding"] = ", ".join(kept)
     return found
 
 
@@ -64,7 +67,8 @@ def storage_class(headers: Mapping[str, str]) -> str:
 
 
 def checksum_algorithm(headers: Mapping[str, str]) -> str | None:
-    value = (headers.get("x-amz-checksum-algorithm") or headers.get("x-amz-sdk-checksum-algorithm") or "").upper()
+    value = headers.get("x-amz-checksum-algorithm") or headers.get("x-amz-sdk-checksum-algorithm") or ""
+    value = value.upper()
     if not value:
         return None
     if value not in checksums.ALGORITHMS:
@@ -88,12 +92,25 @@ def attrs_from_headers(headers: Mapping[str, str]) -> ObjectAttrs:
 
 
 def write_conditions(headers: Mapping[str, str]) -> Conditions:
-    """If-Match / If-None-Match on writes; AWS only supports '*' for If-None-Match."""
-    if_none_match = headers.get("if-none-match")
+    """If-Match / If-None-Match on writes, refused as AWS refuses them.
+
+    AWS takes only '*' for If-None-Match, only an ETag for If-Match, and never both at once.
+    See https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
+    """
+    if_none_match, if_match = headers.get("if-none-match"), headers.get("if-match")
+    if if_none_match is not None and if_match is not None:
+        raise _write_condition_refused("If-Match,If-None-Match", "Multiple conditional request headers present in the request")  # noqa: E501
     if if_none_match is not None and if_none_match.strip() != "*":
-        raise errors.NotImplemented("If-None-Match on writes only supports '*'")
-    if_match = headers.get("if-match")
+        raise _write_condition_refused("If-None-Match")
+    if if_match is not None and if_match.strip() == "*":
+        raise _write_condition_refused("If-Match")
     return Conditions(if_match=strip_etag(if_match) if if_match else None, if_none_match=if_none_match)
+
+
+def _write_condition_refused(header: str, detail: str | None = None) -> errors.S3Error:
+    detail = detail or f"We don't accept the provided value of {header} header for this API"
+    return errors.NotImplemented("A header you provided implies functionality that is not implemented",
+                                 Header=header, additionalMessage=detail)  # fmt: skip
 
 
 def strip_etag(value: str) -> str:

@@ -34,8 +34,10 @@ def copy_source(req: S3Request) -> ObjectVersion:
     path = unquote(path).lstrip("/")
     bucket, _, key = path.partition("/")
     if not bucket or not key:
-        raise errors.InvalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
-                                     ArgumentName="x-amz-copy-source", ArgumentValue=raw)  # fmt: skip
+        raise errors.InvalidArgument(
+            "Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
+            ArgumentName="x-amz-copy-source", ArgumentValue=raw,
+        )  # fmt: skip
     version_id = dict(parse_qsl(query)).get("versionId")
     source = req.engine.get_version(bucket, key, version_id)
     if source.delete_marker:
@@ -69,9 +71,11 @@ def copy_range(headers: Mapping[str, str], size: int) -> tuple[int, int]:
         return 0, size - 1
     match = _COPY_RANGE_RE.match(value.strip())
     if not match:
-        raise errors.InvalidArgument("The x-amz-copy-source-range value must be of the form bytes=first-last "
-                                     "where first and last are the zero-based offsets of the first and last bytes to copy",
-                                     ArgumentName="x-amz-copy-source-range", ArgumentValue=value)  # fmt: skip
+        raise errors.InvalidArgument(
+            "The x-amz-copy-source-range value must be of the form bytes=first-last "
+            "where first and last are the zero-based offsets of the first and last bytes to copy",
+            ArgumentName="x-amz-copy-source-range", ArgumentValue=value,
+        )  # fmt: skip
     start, end = int(match.group(1)), int(match.group(2))
     if start > end or end >= size:
         raise errors.InvalidRange(RangeRequested=value, ActualObjectSize=str(size))
@@ -96,10 +100,12 @@ async def copy_object(req: S3Request) -> Result:
             checksum_type=None,
         )
         same = (source.bucket, source.key) == (req.bucket, req.key)
-        if same and "x-amz-storage-class" not in req.headers and "x-amz-checksum-algorithm" not in req.headers:
+        changes = ("x-amz-storage-class", "x-amz-checksum-algorithm")
+        if same and not any(name in req.headers for name in changes):
             raise errors.InvalidRequest(
-                "This copy request is illegal because it is trying to copy an object to itself without changing "
-                "the object's metadata, storage class, website redirect location or encryption attributes."
+                "This copy request is illegal because it is trying to copy an object to itself without "
+                "changing the object's metadata, storage class, website redirect location or encryption "
+                "attributes."
             )
     req.engine.get_bucket(req.bucket)
     version = await req.engine.copy_object(source, req.bucket, req.key, attrs, write_conditions(req.headers))

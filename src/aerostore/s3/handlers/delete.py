@@ -12,6 +12,11 @@ from aerostore.s3.router import MAX_KEY_BYTES
 from aerostore.storage.model import NULL_VERSION, ObjectVersion
 
 MAX_DELETE_KEYS = 1000
+# Conditional deletes (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-deletes.html)
+# must be checked in the same transaction as the delete; until the engine can, they are refused
+# rather than ignored, which would delete what the client asked to keep.
+CONDITIONAL_DELETE_HEADERS = ("if-match", "x-amz-if-match-last-modified-time", "x-amz-if-match-size")
+CONDITIONAL_DELETE_ELEMENTS = ("ETag", "LastModifiedTime", "Size")
 
 
 def _outcome_headers(deleted: ObjectVersion | None, asked_version: str | None) -> dict[str, str]:
@@ -25,7 +30,15 @@ def _outcome_headers(deleted: ObjectVersion | None, asked_version: str | None) -
     return headers
 
 
+def _refuse_conditions(header: str) -> errors.S3Error:
+    return errors.NotImplemented("A header you provided implies functionality that is not implemented",
+                                 Header=header)  # fmt: skip
+
+
 async def delete_object(req: S3Request) -> Result:
+    for header in CONDITIONAL_DELETE_HEADERS:
+        if header in req.headers:
+            raise _refuse_conditions(header)
     version_id = req.query.get("versionId")
     req.engine.get_bucket(req.bucket)
     deleted = await req.engine.delete_object(req.bucket, req.key, version_id)
@@ -41,6 +54,9 @@ def _parse_delete(body: bytes) -> tuple[bool, list[tuple[str, str | None]]]:
         key = xml.text(node, "Key")
         if key is None:
             raise errors.MalformedXML()
+        for element in CONDITIONAL_DELETE_ELEMENTS:
+            if node.find(element) is not None:
+                raise _refuse_conditions(element)
         items.append((key, xml.text(node, "VersionId")))
     if not items or len(items) > MAX_DELETE_KEYS:
         raise errors.MalformedXML()
@@ -57,9 +73,13 @@ def _require_integrity_header(req: S3Request) -> None:
     raise errors.InvalidRequest("Missing required header for this request: Content-Md5")
 
 
-def _entry(key: str, asked: str | None, outcome: ObjectVersion | errors.S3Error | None) -> tuple[str, xml.Content]:
+Outcome = ObjectVersion | errors.S3Error | None
+
+
+def _entry(key: str, asked: str | None, outcome: Outcome) -> tuple[str, xml.Content]:
     if isinstance(outcome, errors.S3Error):
-        return ("Error", [("Key", key), ("VersionId", asked), ("Code", outcome.code), ("Message", outcome.text)])
+        error = [("Key", key), ("VersionId", asked), ("Code", outcome.code), ("Message", outcome.text)]
+        return ("Error", error)
     content: list[tuple[str, xml.Content]] = [("Key", key), ("VersionId", asked)]
     if outcome is not None and outcome.delete_marker:
         content.append(("DeleteMarker", True))

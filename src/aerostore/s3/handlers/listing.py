@@ -39,7 +39,10 @@ def encoder(query: Mapping[str, str]) -> Callable[[str], str]:
     return lambda text: quote(text, safe="/")
 
 
-def _contents(version: ObjectVersion, enc: Callable[[str], str], owner: list[tuple[str, str]] | None) -> xml.Content:
+Owner = list[tuple[str, str]]
+
+
+def _contents(version: ObjectVersion, enc: Callable[[str], str], owner: Owner | None) -> xml.Content:
     content: list[tuple[str, xml.Content]] = [
         ("Key", enc(version.key)),
         ("LastModified", xml.iso8601(version.last_modified)),
@@ -82,8 +85,11 @@ def _decode_token(token: str) -> str:
     try:
         return base64.urlsafe_b64decode(token.encode() + b"=" * (-len(token) % 4)).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise errors.InvalidArgument("The continuation token provided is incorrect",
-                                     ArgumentName="continuation-token", ArgumentValue=token) from None  # fmt: skip
+        raise errors.InvalidArgument(
+            "The continuation token provided is incorrect",
+            ArgumentName="continuation-token",
+            ArgumentValue=token,
+        ) from None
 
 
 def _encode_token(key: str) -> str:
@@ -118,7 +124,10 @@ async def list_objects_v2(req: S3Request) -> Result:
     return Result(headers=XML, body=xml.document("ListBucketResult", content))
 
 
-def _version_entry(version: ObjectVersion, enc: Callable[[str], str], owner: list[tuple[str, str]]) -> tuple[str, xml.Content]:  # noqa: E501
+Encoder = Callable[[str], str]
+
+
+def _version_entry(version: ObjectVersion, enc: Encoder, owner: Owner) -> tuple[str, xml.Content]:
     head: list[tuple[str, xml.Content]] = [
         ("Key", enc(version.key)), ("VersionId", version.version_id), ("IsLatest", version.is_latest),
         ("LastModified", xml.iso8601(version.last_modified)),
@@ -136,8 +145,10 @@ async def list_object_versions(req: S3Request) -> Result:
     prefix, delimiter = query.get("prefix", ""), query.get("delimiter", "")
     key_marker, version_marker = query.get("key-marker", ""), query.get("version-id-marker", "")
     if version_marker and not key_marker:
-        raise errors.InvalidArgument("A version-id marker cannot be specified without a key marker.",
-                                     ArgumentName="version-id-marker", ArgumentValue=version_marker)  # fmt: skip
+        raise errors.InvalidArgument(
+            "A version-id marker cannot be specified without a key marker.",
+            ArgumentName="version-id-marker", ArgumentValue=version_marker,
+        )  # fmt: skip
     limit = max_keys(query)
     bucket = req.engine.get_bucket(req.bucket)
     page = req.engine.list_versions(req.bucket, prefix, delimiter, key_marker, version_marker, limit)

@@ -5,16 +5,17 @@ See https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aerostore.auth import checksums
 from aerostore.http.context import Result
 from aerostore.s3 import errors, xml
-from aerostore.s3.handlers.common import attrs_from_headers, write_conditions
+from aerostore.s3.handlers.common import attrs_from_headers
 from aerostore.s3.handlers.copy import copy_range, copy_source
 from aerostore.s3.handlers.listing import max_keys
-from aerostore.s3.handlers.object_put import write_headers
 from aerostore.s3.names import owner_xml
 from aerostore.s3.request import S3Request
-from aerostore.storage.model import Upload
+from aerostore.storage.model import ObjectAttrs, Upload
 
 XML = {"content-type": "application/xml"}
 MAX_PART_NUMBER = 10000
@@ -33,16 +34,38 @@ def _part_number(req: S3Request) -> int:
     return int(value)
 
 
-async def create_multipart_upload(req: S3Request) -> Result:
-    attrs = attrs_from_headers(req.headers)
-    if attrs.checksum_type and not attrs.checksum_algorithm:
+def upload_checksum_type(attrs: ObjectAttrs) -> str | None:
+    """The checksum type of an upload: as asked, else FULL_OBJECT for CRC64NVME and COMPOSITE otherwise."""
+    if attrs.checksum_algorithm is None:
+        return None
+    return attrs.checksum_type or ("FULL_OBJECT" if attrs.checksum_algorithm == "CRC64NVME" else "COMPOSITE")
+
+
+def _checked_checksum_type(attrs: ObjectAttrs) -> ObjectAttrs:
+    """CRC64NVME combines only as FULL_OBJECT and the SHAs only as COMPOSITE.
+
+    See https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
+    """
+    algorithm, kind = attrs.checksum_algorithm, upload_checksum_type(attrs)
+    if attrs.checksum_type and not algorithm:
         raise errors.InvalidRequest("The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.")  # noqa: E501
+    if algorithm is None:
+        return attrs
+    if (kind == "COMPOSITE" and algorithm not in checksums.COMPOSITE_ALGORITHMS) or (
+        kind == "FULL_OBJECT" and algorithm not in checksums.FULL_OBJECT_ALGORITHMS
+    ):
+        raise errors.InvalidRequest(f"The {kind} checksum type cannot be used with the {algorithm.lower()} checksum algorithm.")  # noqa: E501
+    return replace(attrs, checksum_type=kind)
+
+
+async def create_multipart_upload(req: S3Request) -> Result:
+    attrs = _checked_checksum_type(attrs_from_headers(req.headers))
     req.engine.get_bucket(req.bucket)
     upload = await req.engine.create_upload(req.bucket, req.key, attrs)
     headers = dict(XML)
-    if attrs.checksum_algorithm:
+    if attrs.checksum_algorithm and attrs.checksum_type:
         headers["x-amz-checksum-algorithm"] = attrs.checksum_algorithm
-        headers["x-amz-checksum-type"] = attrs.checksum_type or "COMPOSITE"
+        headers["x-amz-checksum-type"] = attrs.checksum_type
     content = [("Bucket", req.bucket), ("Key", req.key), ("UploadId", upload.upload_id)]
     return Result(headers=headers, body=xml.document("InitiateMultipartUploadResult", content))
 
@@ -67,36 +90,6 @@ async def upload_part_copy(req: S3Request) -> Result:
     return Result(headers=XML, body=xml.document("CopyPartResult", content))
 
 
-def _parse_complete(body: bytes) -> list[tuple[int, str]]:
-    root = xml.parse(body, "CompleteMultipartUpload")
-    parts = []
-    for node in root.findall("Part"):
-        number, etag = xml.text(node, "PartNumber"), xml.text(node, "ETag")
-        if number is None or etag is None or not number.strip().isdigit():
-            raise errors.MalformedXML()
-        parts.append((int(number), etag.strip().strip('"')))
-    if not parts:
-        raise errors.MalformedXML()
-    return parts
-
-
-async def complete_multipart_upload(req: S3Request) -> Result:
-    upload = _upload(req)
-    parts = _parse_complete(await req.xml_body(limit=4 * 1024 * 1024))
-    conditions = write_conditions(req.headers)
-    version = await req.engine.complete_upload(upload, parts, conditions, upload.attrs.checksum_type)
-    headers = {k: v for k, v in write_headers(version).items() if k != "etag"}
-    headers.update(XML)
-    content: list[tuple[str, xml.Content]] = [
-        ("Location", f"/{req.bucket}/{req.key}"), ("Bucket", req.bucket), ("Key", req.key), ("ETag", f'"{version.etag}"'),
-    ]  # fmt: skip
-    content += [(f"Checksum{alg}", value) for alg, value in version.checksums.items()]
-    if version.checksums:
-        content.append(("ChecksumType", version.attrs.checksum_type or "COMPOSITE"))
-    audit = {"bytes_received": 0, "version_id": version.version_id}
-    return Result(headers=headers, body=xml.document("CompleteMultipartUploadResult", content), audit=audit)
-
-
 async def abort_multipart_upload(req: S3Request) -> Result:
     await req.engine.abort_upload(_upload(req))
     return Result(status=204)
@@ -106,8 +99,11 @@ async def list_parts(req: S3Request) -> Result:
     upload = _upload(req)
     marker_text = req.query.get("part-number-marker", "0") or "0"
     if not marker_text.isdigit():
-        raise errors.InvalidArgument("Provided part-number-marker not an integer", ArgumentName="part-number-marker",
-                                     ArgumentValue=marker_text)  # fmt: skip
+        raise errors.InvalidArgument(
+            "Provided part-number-marker not an integer",
+            ArgumentName="part-number-marker",
+            ArgumentValue=marker_text,
+        )
     limit = max_keys(req.query, "max-parts")
     parts, truncated = req.engine.list_parts(upload, int(marker_text), limit)
     owner = owner_xml(req.engine.get_bucket(req.bucket).owner)
@@ -117,7 +113,7 @@ async def list_parts(req: S3Request) -> Result:
         ("MaxParts", limit), ("IsTruncated", truncated), ("Initiator", owner), ("Owner", owner),
         ("StorageClass", upload.attrs.storage_class),
         ("ChecksumAlgorithm", upload.attrs.checksum_algorithm),
-        ("ChecksumType", (upload.attrs.checksum_type or "COMPOSITE") if upload.attrs.checksum_algorithm else None),
+        ("ChecksumType", upload_checksum_type(upload.attrs)),
     ]  # fmt: skip
     for part in parts:
         entry: list[tuple[str, xml.Content]] = [
@@ -135,13 +131,15 @@ async def list_multipart_uploads(req: S3Request) -> Result:
     key_marker, id_marker = query.get("key-marker", ""), query.get("upload-id-marker", "")
     limit = max_keys(query, "max-uploads")
     bucket = req.engine.get_bucket(req.bucket)
-    uploads, prefixes, truncated = req.engine.list_uploads(req.bucket, prefix, delimiter, key_marker, id_marker, limit)
+    found = req.engine.list_uploads(req.bucket, prefix, delimiter, key_marker, id_marker, limit)
+    uploads, prefixes, truncated = found
     owner = owner_xml(bucket.owner)
     content: list[tuple[str, xml.Content]] = [
         ("Bucket", req.bucket), ("KeyMarker", key_marker), ("UploadIdMarker", id_marker),
         ("NextKeyMarker", uploads[-1].key if truncated and uploads else None),
         ("NextUploadIdMarker", uploads[-1].upload_id if truncated and uploads else None),
-        ("Delimiter", delimiter or None), ("Prefix", prefix), ("MaxUploads", limit), ("IsTruncated", truncated),
+        ("Delimiter", delimiter or None), ("Prefix", prefix), ("MaxUploads", limit),
+        ("IsTruncated", truncated),
     ]  # fmt: skip
     for upload in uploads:
         content.append(("Upload", [

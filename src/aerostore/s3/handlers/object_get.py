@@ -84,12 +84,10 @@ def _part_range(version: ObjectVersion, part: str) -> tuple[int, int]:
         raise errors.InvalidArgument("Part number must be an integer between 1 and 10000, inclusive",
                                      ArgumentName="partNumber", ArgumentValue=part)  # fmt: skip
     number = int(part)
+    if number > version.parts_count:
+        raise errors.InvalidPartNumber(PartNumberRequested=part, ActualPartCount=str(version.parts_count))
     if not version.multipart:
-        if number != 1:
-            raise errors.InvalidPartNumber()
         return 0, version.size - 1
-    if number > len(version.segments):
-        raise errors.InvalidPartNumber()
     start = sum(s.size for s in version.segments[: number - 1])
     return start, start + version.segments[number - 1].size - 1
 
@@ -113,7 +111,10 @@ async def get_object(req: S3Request, *, head: bool = False) -> Result:
     part = req.query.get("partNumber")
     if part is not None and "range" in req.headers:
         raise errors.InvalidRequest("Cannot specify both Range header and partNumber query parameter")
-    span = _part_range(version, part) if part is not None else parse_range(req.headers.get("range"), version.size)
+    if part is not None:
+        span = _part_range(version, part)
+    else:
+        span = parse_range(req.headers.get("range"), version.size)
     if part is not None:
         headers["x-amz-mp-parts-count"] = str(version.parts_count)
     for param, header in RESPONSE_OVERRIDES.items():

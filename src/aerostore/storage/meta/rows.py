@@ -16,8 +16,14 @@ from aerostore.storage.model import Bucket, ObjectAttrs, ObjectVersion, Part, Se
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
 
 
+# One encoder: json.dumps with non-default options builds a new one per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    if not value and isinstance(value, dict):
+        return "{}"  # most headers, metadata, tags and checksums columns
+    return _ENCODER.encode(value)
 
 
 def to_bucket(row: sqlite3.Row) -> Bucket:
@@ -39,16 +45,21 @@ def to_segments(text: str) -> tuple[Segment, ...]:
     return tuple(Segment(path, size) for path, size in json.loads(text))
 
 
-def to_version(row: sqlite3.Row) -> ObjectVersion:
-    checksums = json.loads(row["checksums"])
+def _loads(text: str) -> Any:
+    return {} if text == "{}" else json.loads(text)
+
+
+def to_version(row: sqlite3.Row, inline: bytes | None = None) -> ObjectVersion:
+    """A version from its row; ``inline`` is its body when it is stored in ``inline_data``."""
+    checksums = _loads(row["checksums"])
     attrs = ObjectAttrs(
         content_type=row["content_type"] or DEFAULT_CONTENT_TYPE,
-        headers=json.loads(row["headers"]),
-        user_meta=json.loads(row["user_meta"]),
+        headers=_loads(row["headers"]),
+        user_meta=_loads(row["user_meta"]),
         storage_class=row["storage_class"],
         checksum_algorithm=next(iter(checksums), None),
         checksum_type=row["checksum_type"],
-        tags=json.loads(row["tags"]),
+        tags=_loads(row["tags"]),
     )
     return ObjectVersion(
         bucket=row["bucket"],
@@ -67,6 +78,7 @@ def to_version(row: sqlite3.Row) -> ObjectVersion:
         retention_mode=row["retention_mode"],
         retain_until=row["retain_until"],
         legal_hold=bool(row["legal_hold"]),
+        inline=inline,
     )
 
 
