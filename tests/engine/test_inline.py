@@ -104,7 +104,9 @@ async def test_versions_keep_their_bodies(engine: Engine) -> None:
 
 
 @pytest.mark.parametrize(
-    ("start", "end"), [(0, 9), (3, 3), (5, 9), (0, 0), (9, 20)], ids=["all", "one", "tail", "first", "past-end"]
+    ("start", "end"),
+    [(0, 9), (3, 3), (5, 9), (0, 0), (9, 20)],
+    ids=["all", "one", "tail", "first", "past-end"],
 )
 async def test_range_reads(engine: Engine, start: int, end: int) -> None:
     await _bucket(engine)
@@ -128,7 +130,10 @@ async def test_copy_of_a_small_object_is_inline(engine: Engine, source_blob: boo
     await _bucket(engine)
     source = await put(engine, "b", "src", DATA, blob=source_blob)
     copy = await engine.copy_object(
-        engine.get_version("b", "src"), "b", "dst", ObjectAttrs(content_type="text/plain", checksum_algorithm="CRC32")
+        engine.get_version("b", "src"),
+        "b",
+        "dst",
+        ObjectAttrs(content_type="text/plain", checksum_algorithm="CRC32"),
     )
     assert (copy.etag, copy.size, copy.segments) == (source.etag, len(DATA), ())
     assert "CRC32" in copy.checksums

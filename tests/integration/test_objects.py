@@ -269,3 +269,28 @@ def test_conditional_delete_is_refused_not_ignored(s3, bucket: str) -> None:
         s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "keep", "ETag": etag}]})
     assert code(exc) == "NotImplemented"
     assert s3.get_object(Bucket=bucket, Key="keep")["Body"].read() == b"x"
+
+
+@pytest.mark.parametrize(
+    ("extra", "header"),
+    [({"Tagging": "a=b"}, "x-amz-tagging"),
+     ({"ObjectLockLegalHoldStatus": "ON"}, "x-amz-object-lock-legal-hold"),
+     ({"ACL": "public-read"}, "x-amz-acl"), ({"GrantRead": 'id="someone"'}, "x-amz-grant-read")],
+    ids=["tagging", "legal-hold", "public-acl", "grant"],
+)  # fmt: skip
+def test_put_object_refuses_features_it_cannot_honour(s3, bucket: str, extra: dict[str, str],
+                                                      header: str) -> None:  # fmt: skip
+    with pytest.raises(ClientError) as exc:
+        s3.put_object(Bucket=bucket, Key="later", Body=b"x", **extra)
+    assert (status(exc), code(exc), exc.value.response["Error"]["Header"]) == (501, "NotImplemented", header)
+    with pytest.raises(ClientError):
+        s3.head_object(Bucket=bucket, Key="later")
+    s3.put_object(Bucket=bucket, Key="later", Body=b"x", ACL="bucket-owner-full-control")
+
+
+def test_copy_object_refuses_public_acl(s3, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="src", Body=b"x")
+    with pytest.raises(ClientError) as exc:
+        s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"},
+                       ACL="public-read")  # fmt: skip
+    assert code(exc) == "NotImplemented"

@@ -51,7 +51,9 @@ def expected_checksums(headers: Mapping[str, str]) -> dict[str, str]:
         if value is not None:
             found[alg] = value
     if len(found) > 1:
-        raise errors.InvalidRequest("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
+        raise errors.InvalidRequest(
+            "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed."
+        )
     return found
 
 
@@ -230,7 +232,8 @@ class BodyReader:
             raise errors.IncompleteBody()
         if self._sha256 is not None and self._sha256.hexdigest() != self._auth.payload.lower():
             raise errors.XAmzContentSHA256Mismatch(
-                ClientComputedContentSHA256=self._auth.payload, S3ComputedContentSHA256=self._sha256.hexdigest()
+                ClientComputedContentSHA256=self._auth.payload,
+                S3ComputedContentSHA256=self._sha256.hexdigest(),
             )
         md5 = self._md5.digest()
         if self._md5_expected is not None and md5 != self._md5_expected:
@@ -256,7 +259,9 @@ class BodyReader:
         return self._digests
 
 
-async def read_small_body(receive: Receive, headers: Mapping[str, str], auth: sigv4.AuthResult, limit: int) -> bytes:
+async def read_small_body(
+    receive: Receive, headers: Mapping[str, str], auth: sigv4.AuthResult, limit: int
+) -> bytes:
     """Read a whole (XML) request body, verified, refusing anything over ``limit`` bytes."""
     reader = BodyReader(receive, headers, auth)
     if reader.declared_length is not None and reader.declared_length > limit:

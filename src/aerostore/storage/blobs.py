@@ -33,7 +33,8 @@ from aerostore.storage.model import Segment
 
 T = TypeVar("T")
 
-CHUNK = 1024 * 1024  # read size of open_range and write batch size
+CHUNK = 1024 * 1024  # write batch size
+READ_CHUNK = 1024 * 1024  # read size of open_range
 _NO_LINK = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK}
 
 
@@ -104,7 +105,7 @@ class BlobStore:
                 f = f or open(self.path(rel), "rb")  # noqa: SIM115
                 f.seek(offset)
                 while length > 0:
-                    data = f.read(min(CHUNK, length))
+                    data = f.read(min(READ_CHUNK, length))
                     if not data:
                         raise OSError(errno.EIO, f"blob shorter than recorded: {rel}")
                     length -= len(data)

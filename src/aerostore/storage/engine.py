@@ -13,8 +13,8 @@ infrastructure errors (OSError, sqlite3.Error) through untouched.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 import os
+from collections.abc import Iterator
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -199,7 +199,9 @@ class Engine:
             data, d = await inline.copy_in(self.blobs, source, attrs.checksum_algorithm)
             return await self._install_inline(_draft(bucket, key, attrs, len(data), d, (), data), conditions)
         async with self.blobs.pending() as blob:
-            d = await commit.copy_range(self.blobs, blob, source, 0, source.size - 1, attrs.checksum_algorithm)
+            d = await commit.copy_range(
+                self.blobs, blob, source, 0, source.size - 1, attrs.checksum_algorithm
+            )
             draft = _draft(bucket, key, attrs, d.size, d, (blob.segment(),))
             version = await commit.commit(
                 self.db, blob, lambda c: versions.install(c, draft, conditions), self.faults

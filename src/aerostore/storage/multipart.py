@@ -223,9 +223,7 @@ class Multipart:
             )
         self.get(upload.bucket, upload.key, upload.upload_id)
         async with self.blobs.pending() as blob:
-            d = await commit.copy_range(
-                self.blobs, blob, source, start, end, upload.attrs.checksum_algorithm
-            )
+            d = await commit.copy_range(self.blobs, blob, source, start, end, upload.attrs.checksum_algorithm)
             part = Part(upload.upload_id, number, d.size, d.md5_hex, 0.0, d.checksums, blob.segment())
             return await commit.commit(self.db, blob, lambda c: _put_part(c, upload, part), self.faults)
 

@@ -11,6 +11,7 @@ Conditional writes: https://docs.aws.amazon.com/AmazonS3/latest/userguide/condit
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import sqlite3
@@ -70,7 +71,9 @@ def readable(conn: sqlite3.Connection, bucket: str, key: str, version_id: str | 
 
 def add_garbage(conn: sqlite3.Connection, paths: Iterable[str]) -> None:
     now = time.time()
-    conn.executemany("INSERT INTO garbage (path, created) VALUES (?, ?)", [(p, now) for p in paths])
+    found = [(p, now) for p in paths]
+    if found:  # inline versions and delete markers own no files
+        conn.executemany("INSERT INTO garbage (path, created) VALUES (?, ?)", found)
 
 
 def etag_matches(wanted: str, etag: str) -> bool:
@@ -96,7 +99,8 @@ def check_conditions(current: sqlite3.Row | None, conditions: Conditions, key: s
 def install(conn: sqlite3.Connection, draft: ObjectVersion, conditions: Conditions) -> ObjectVersion:
     """Make ``draft`` the latest version of its key (a PUT, copy or completed upload)."""
     bucket = bucket_row(conn, draft.bucket)
-    check_conditions(latest(conn, draft.bucket, draft.key), conditions, draft.key)
+    if conditions.if_match is not None or conditions.if_none_match is not None:
+        check_conditions(latest(conn, draft.bucket, draft.key), conditions, draft.key)
     return _push(conn, bucket["versioning"], draft)
 
 
@@ -111,15 +115,18 @@ def _push(conn: sqlite3.Connection, versioning: str, draft: ObjectVersion) -> Ob
     )
     version = replace(draft, version_id=version_id, is_latest=True, last_modified=time.time())
     columns = rows.version_columns(version)
-    names = ", ".join(columns)
-    marks = ", ".join(f":{n}" for n in columns)
-    cursor = conn.execute(f"INSERT INTO versions ({names}) VALUES ({marks})", columns)
+    cursor = conn.execute(_insert_sql(tuple(columns)), columns)
     assert cursor.lastrowid is not None
     version = replace(version, seq=cursor.lastrowid)
     if version.inline is not None:
         conn.execute("INSERT INTO inline_data (seq, data) VALUES (?, ?)", (version.seq, version.inline))
     _set_current(conn, version.bucket, version.key, version.seq, version.delete_marker)
     return version
+
+
+@functools.cache
+def _insert_sql(names: tuple[str, ...]) -> str:
+    return f"INSERT INTO versions ({', '.join(names)}) VALUES ({', '.join(':' + n for n in names)})"
 
 
 def _set_current(conn: sqlite3.Connection, bucket: str, key: str, seq: int, delete_marker: bool) -> None:
@@ -131,12 +138,12 @@ def _set_current(conn: sqlite3.Connection, bucket: str, key: str, seq: int, dele
 
 def _drop(conn: sqlite3.Connection, bucket: str, key: str, version_id: str) -> sqlite3.Row | None:
     """Delete one version row and send its blobs to garbage; the caller re-points latest."""
-    sql = "SELECT * FROM versions WHERE bucket = ? AND key = ? AND version_id = ?"
-    row: sqlite3.Row | None = conn.execute(sql, (bucket, key, version_id)).fetchone()
-    if row is not None:
-        conn.execute("DELETE FROM versions WHERE seq = ?", (row["seq"],))
-        add_garbage(conn, (s.path for s in rows.to_segments(row["segments"])))
-    return row
+    sql = "DELETE FROM versions WHERE bucket = ? AND key = ? AND version_id = ? RETURNING *"
+    found: list[sqlite3.Row] = conn.execute(sql, (bucket, key, version_id)).fetchall()
+    if not found:
+        return None
+    add_garbage(conn, (s.path for s in rows.to_segments(found[0]["segments"])))
+    return found[0]
 
 
 def _repoint(conn: sqlite3.Connection, bucket: str, key: str) -> None:

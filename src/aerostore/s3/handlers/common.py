@@ -9,6 +9,7 @@ from aerostore.auth import checksums
 from aerostore.s3 import errors
 from aerostore.storage.model import NULL_VERSION, Conditions, ObjectAttrs, ObjectVersion
 
+NOT_IMPLEMENTED_HEADER = "A header you provided implies functionality that is not implemented"
 CONTENT_HEADERS = ("cache-control", "content-disposition", "content-encoding", "content-language", "expires")
 META_PREFIX = "x-amz-meta-"
 MAX_META_BYTES = 2048
@@ -18,6 +19,19 @@ STORAGE_CLASSES = {
 }  # fmt: skip
 CHECKSUM_TYPES = {"FULL_OBJECT", "COMPOSITE"}
 SSE_HEADERS = ("x-amz-server-side-encryption", "x-amz-server-side-encryption-customer-algorithm")
+# Object write headers asking for features a later issue brings; honouring them silently would be a
+# wrong success (an object believed locked, tagged or shared that is not).
+LATER_FEATURE_HEADERS = (
+    # tagging and Object Lock: issue 3
+    "x-amz-tagging",
+    "x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date", "x-amz-object-lock-legal-hold",
+    # ACL grants: issue 6
+    "x-amz-grant-read", "x-amz-grant-read-acp", "x-amz-grant-write-acp", "x-amz-grant-full-control",
+    # website hosting: not planned
+    "x-amz-website-redirect-location",
+)  # fmt: skip
+# With a single owner these canned ACLs change nothing; the others grant access to someone else (issue 6).
+NO_OP_OBJECT_ACLS = {"private", "bucket-owner-read", "bucket-owner-full-control"}
 
 
 def http_date(epoch: float) -> str:
@@ -32,9 +46,15 @@ def parse_http_date(value: str) -> float | None:
 
 
 def refuse_unsupported(headers: Mapping[str, str]) -> None:
-    """Encryption we cannot honour is refused rather than silently ignored."""
+    """Encryption, ACL grants, tags and locks we cannot honour are refused rather than silently ignored."""
     if any(name in headers for name in SSE_HEADERS):
         raise errors.NotImplemented("Server-side encryption is not supported")
+    for name in LATER_FEATURE_HEADERS:
+        if name in headers:
+            raise errors.NotImplemented(NOT_IMPLEMENTED_HEADER, Header=name)
+    acl = headers.get("x-amz-acl")
+    if acl is not None and acl not in NO_OP_OBJECT_ACLS:
+        raise errors.NotImplemented(NOT_IMPLEMENTED_HEADER, Header="x-amz-acl")
 
 
 def user_metadata(headers: Mapping[str, str]) -> dict[str, str]:
@@ -109,8 +129,7 @@ def write_conditions(headers: Mapping[str, str]) -> Conditions:
 
 def _write_condition_refused(header: str, detail: str | None = None) -> errors.S3Error:
     detail = detail or f"We don't accept the provided value of {header} header for this API"
-    return errors.NotImplemented("A header you provided implies functionality that is not implemented",
-                                 Header=header, additionalMessage=detail)  # fmt: skip
+    return errors.NotImplemented(NOT_IMPLEMENTED_HEADER, Header=header, additionalMessage=detail)
 
 
 def strip_etag(value: str) -> str:

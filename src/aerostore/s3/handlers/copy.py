@@ -17,6 +17,7 @@ from aerostore.s3.handlers.common import (
     checksum_algorithm,
     etag_matches,
     parse_http_date,
+    refuse_unsupported,
     storage_class,
     write_conditions,
 )
@@ -83,6 +84,7 @@ def copy_range(headers: Mapping[str, str], size: int) -> tuple[int, int]:
 
 
 async def copy_object(req: S3Request) -> Result:
+    refuse_unsupported(req.headers)
     source = copy_source(req)
     directive = req.headers.get("x-amz-metadata-directive", "COPY").upper()
     if directive not in ("COPY", "REPLACE"):

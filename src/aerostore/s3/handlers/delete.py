@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from aerostore.http.context import Result
 from aerostore.s3 import errors, xml
+from aerostore.s3.handlers.common import NOT_IMPLEMENTED_HEADER
 from aerostore.s3.request import S3Request
 from aerostore.s3.router import MAX_KEY_BYTES
 from aerostore.storage.model import NULL_VERSION, ObjectVersion
@@ -31,8 +32,7 @@ def _outcome_headers(deleted: ObjectVersion | None, asked_version: str | None) -
 
 
 def _refuse_conditions(header: str) -> errors.S3Error:
-    return errors.NotImplemented("A header you provided implies functionality that is not implemented",
-                                 Header=header)  # fmt: skip
+    return errors.NotImplemented(NOT_IMPLEMENTED_HEADER, Header=header)
 
 
 async def delete_object(req: S3Request) -> Result:
