@@ -68,7 +68,9 @@ def _invalid_part(upload: Upload, part: ListedPart) -> errors.S3Error:
     return errors.InvalidPart(ETag=part.etag, PartNumber=str(part.number), UploadId=upload.upload_id)
 
 
-def check_checksums(upload: Upload, listed: list[ListedPart], stored: dict[int, Part], headers: Mapping[str, str]) -> None:  # noqa: E501
+def check_checksums(
+    upload: Upload, listed: list[ListedPart], stored: dict[int, Part], headers: Mapping[str, str]
+) -> None:
     """Part checksums in the request must be the stored ones; the object checksum header must hold.
 
     Parts that do not exist (or whose ETag differs) are left to the engine, which answers InvalidPart.
