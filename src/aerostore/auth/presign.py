@@ -73,6 +73,8 @@ def _check_lifetime(req: sigv4.Request, stamp: float, expires: int) -> None:
 
 
 def _parse_expires(value: str) -> int:
+    if value.startswith("-") and value[1:].isdigit():
+        raise errors.AuthorizationQueryParametersError("X-Amz-Expires must be non-negative")
     if not value.isdigit():
         raise errors.AuthorizationQueryParametersError("X-Amz-Expires should be a number")
     expires = int(value)

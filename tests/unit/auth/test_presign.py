@@ -99,7 +99,7 @@ def test_presigned_url_from_the_future_is_not_yet_valid() -> None:
     [
         ("604801", "less than a week"),
         ("0", "less than a week"),
-        ("-5", "should be a number"),
+        ("-5", "must be non-negative"),
         ("soon", "should be a number"),
     ],
 )
