@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from aerostore.storage.blobs import BlobStore
+from aerostore.storage.blobs import READ_CHUNK, SYNC_EVERY, BlobStore
 from aerostore.storage.engine import Engine
 from aerostore.storage.model import Segment
 
@@ -38,11 +38,11 @@ def test_open_range_across_segments(tmp_path: Path, start: int, end: int) -> Non
     store.close()
 
 
-def test_open_range_chunks_are_at_most_one_mib(tmp_path: Path) -> None:
+def test_open_range_chunks_are_bounded(tmp_path: Path) -> None:
     store = BlobStore(tmp_path)
-    segments = _segments(store, b"a" * (MiB + 10), b"b" * (2 * MiB))
-    sizes = [len(c) for c in store.open_range(segments, 0, 3 * MiB + 9)]
-    assert max(sizes) <= MiB and sum(sizes) == 3 * MiB + 10
+    segments = _segments(store, b"a" * (READ_CHUNK + 10), b"b" * (2 * READ_CHUNK))
+    sizes = [len(c) for c in store.open_range(segments, 0, 3 * READ_CHUNK + 9)]
+    assert max(sizes) == READ_CHUNK and sum(sizes) == 3 * READ_CHUNK + 10
     store.close()
 
 
@@ -98,5 +98,25 @@ async def test_unsynced_store_still_works(tmp_path: Path) -> None:
         await engine.create_bucket("b", "alice")
         await engine.put_object("b", "k", Body(b"fast"), ATTRS)
         assert read_all(engine, "b", "k") == b"fast"
+    finally:
+        await engine.close()
+
+
+@pytest.mark.parametrize(("fsync", "expected"), [(True, 2), (False, 0)], ids=["durable", "unsynced"])
+async def test_big_blob_syncs_while_streaming(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fsync: bool, expected: int
+) -> None:
+    """Every SYNC_EVERY bytes the file is flushed, so the fsync before the commit has little left."""
+    syncs: list[int] = []
+    real = os.fdatasync
+    monkeypatch.setattr(os, "fdatasync", lambda fd: syncs.append(fd) or real(fd))
+    engine = Engine(tmp_path / "data", fsync=fsync)
+    await engine.start()
+    try:
+        await engine.create_bucket("b", "alice")
+        data = b"s" * (2 * SYNC_EVERY + 10)
+        await engine.put_object("b", "k", Body(*[data[i : i + MiB] for i in range(0, len(data), MiB)]), ATTRS)
+        assert len(syncs) == expected
+        assert read_all(engine, "b", "k") == data
     finally:
         await engine.close()

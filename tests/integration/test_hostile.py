@@ -89,7 +89,9 @@ def test_missing_content_length_on_put(server: Server, s3, bucket: str) -> None:
     head += "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
     with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
         sock.sendall(head.encode())
-        reply = sock.recv(65536)
+        reply = b""
+        while b"</Error>" not in reply and (chunk := sock.recv(65536)):
+            reply += chunk
     assert reply.startswith(b"HTTP/1.1 411")
     assert b"MissingContentLength" in reply
 

@@ -273,10 +273,9 @@ def test_conditional_delete_is_refused_not_ignored(s3, bucket: str) -> None:
 
 @pytest.mark.parametrize(
     ("extra", "header"),
-    [({"Tagging": "a=b"}, "x-amz-tagging"),
-     ({"ObjectLockLegalHoldStatus": "ON"}, "x-amz-object-lock-legal-hold"),
+    [({"ObjectLockLegalHoldStatus": "ON"}, "x-amz-object-lock-legal-hold"),
      ({"ACL": "public-read"}, "x-amz-acl"), ({"GrantRead": 'id="someone"'}, "x-amz-grant-read")],
-    ids=["tagging", "legal-hold", "public-acl", "grant"],
+    ids=["legal-hold", "public-acl", "grant"],
 )  # fmt: skip
 def test_put_object_refuses_features_it_cannot_honour(s3, bucket: str, extra: dict[str, str],
                                                       header: str) -> None:  # fmt: skip

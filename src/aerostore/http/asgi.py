@@ -177,7 +177,9 @@ async def _send_sync_stream(body: Iterator[bytes], length: int, send: Send) -> N
     """Send a file-backed body; big ones are read in threads so the loop never waits on disk.
 
     A small body is read on the loop and its last chunk ends the response in the same message.
-    A big one is read one chunk ahead: the next read runs in a thread while the loop sends.
+    A big one takes a thread hop per chunk (``READ_CHUNK`` of storage/blobs.py, 4 MiB): reading
+    the next chunk while sending this one measured no faster and cost more CPU; bigger chunks
+    (fewer hops and sends) measured faster.
     """
     if length <= INLINE_READ_LIMIT:
         try:
@@ -188,22 +190,12 @@ async def _send_sync_stream(body: Iterator[bytes], length: int, send: Send) -> N
         for i, chunk in enumerate(chunks or [b""]):
             await send({"type": "http.response.body", "body": chunk, "more_body": i < last})
         return
-    await _send_read_ahead(body, send)
-
-
-async def _send_read_ahead(body: Iterator[bytes], send: Send) -> None:
-    loop = asyncio.get_running_loop()
     done = object()
-    pending = loop.run_in_executor(None, next, body, done)
     try:
-        while (chunk := await pending) is not done:
-            pending = loop.run_in_executor(None, next, body, done)
+        while (chunk := await asyncio.to_thread(next, body, done)) is not done:
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
     finally:
-        if pending.done():
-            _close(body)
-        else:  # a read is still running in its thread: close the file once it returns
-            pending.add_done_callback(lambda f: (f.cancelled() or f.exception(), _close(body)))
+        _close(body)
     await send({"type": "http.response.body", "body": b""})
 
 

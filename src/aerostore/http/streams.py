@@ -35,6 +35,7 @@ X_AMZ_TRAILER = "x-amz-trailer"
 X_AMZ_SDK_CHECKSUM_ALGORITHM = "x-amz-sdk-checksum-algorithm"
 STREAMING_MODES = {sigv4.STREAMING_SIGNED, sigv4.STREAMING_SIGNED_TRAILER, sigv4.STREAMING_UNSIGNED_TRAILER}
 
+_CHECKSUM_HEADERS = {checksums.header_name(alg): alg for alg in checksums.ALGORITHMS}
 HASH_BATCH = 1024 * 1024  # bytes per yielded chunk and per thread hop of each digest
 _HASH_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="aerostore-hash")
 
@@ -45,11 +46,7 @@ class _Updatable(Protocol):
 
 def expected_checksums(headers: Mapping[str, str]) -> dict[str, str]:
     """The x-amz-checksum-<alg> values sent as headers, by algorithm."""
-    found = {}
-    for alg in checksums.ALGORITHMS:
-        value = headers.get(checksums.header_name(alg))
-        if value is not None:
-            found[alg] = value
+    found = {alg: headers[name] for name, alg in _CHECKSUM_HEADERS.items() if name in headers}
     if len(found) > 1:
         raise errors.InvalidRequest(
             "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed."
@@ -62,10 +59,10 @@ def trailer_algorithm(headers: Mapping[str, str]) -> str | None:
     trailer = headers.get(X_AMZ_TRAILER, "").strip().lower()
     if not trailer:
         return None
-    for alg in checksums.ALGORITHMS:
-        if checksums.header_name(alg) == trailer:
-            return alg
-    raise errors.InvalidRequest("The value specified in the x-amz-trailer header is not supported")
+    alg = _CHECKSUM_HEADERS.get(trailer)
+    if alg is None:
+        raise errors.InvalidRequest("The value specified in the x-amz-trailer header is not supported")
+    return alg
 
 
 def content_md5(headers: Mapping[str, str]) -> bytes | None:

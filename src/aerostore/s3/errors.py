@@ -91,6 +91,8 @@ InvalidBucketState = _error("InvalidBucketState", 409, "The request is not valid
 IllegalLocationConstraintException = _error("IllegalLocationConstraintException", 400, "The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.")  # noqa: E501
 InvalidTag = _error("InvalidTag", 400, "The tag provided was not a valid tag.")
 InvalidPartNumber = _error("InvalidPartNumber", 416, "The requested partnumber is not satisfiable")
+BadRequest = _error("BadRequest", 400, "Bad Request")  # tag count limits: raised with AWS's own message
+MissingRequestBodyError = _error("MissingRequestBodyError", 400, "Request Body is empty")
 # fmt: on
 
 

@@ -44,6 +44,13 @@ class Operation(Enum):
     CompleteMultipartUpload = "CompleteMultipartUpload"
     AbortMultipartUpload = "AbortMultipartUpload"
     ListParts = "ListParts"
+    # tagging
+    PutObjectTagging = "PutObjectTagging"
+    GetObjectTagging = "GetObjectTagging"
+    DeleteObjectTagging = "DeleteObjectTagging"
+    PutBucketTagging = "PutBucketTagging"
+    GetBucketTagging = "GetBucketTagging"
+    DeleteBucketTagging = "DeleteBucketTagging"
     # anything else S3 has but aerostore does not implement yet
     Unsupported = "Unsupported"
 
@@ -75,6 +82,9 @@ _ACTIONS = {
     Operation.AbortMultipartUpload: "s3:AbortMultipartUpload",
     Operation.ListParts: "s3:ListMultipartUploadParts",
     Operation.GetObjectAttributes: "s3:GetObjectAttributes",
+    # AWS has no s3:DeleteBucketTagging action. With a versionId, the object tagging operations
+    # also need s3:{Put,Get,Delete}ObjectVersionTagging; access.py (issue 6) will refine that.
+    Operation.DeleteBucketTagging: "s3:PutBucketTagging",
 }
 
 _KINDS = {
@@ -92,4 +102,9 @@ _KINDS = {
     Operation.UploadPartCopy: Kind.WRITE,
     Operation.CompleteMultipartUpload: Kind.WRITE,
     Operation.AbortMultipartUpload: Kind.WRITE,
+    Operation.PutObjectTagging: Kind.WRITE,
+    Operation.DeleteObjectTagging: Kind.WRITE,
+    Operation.PutBucketTagging: Kind.OWNER,
+    Operation.GetBucketTagging: Kind.OWNER,
+    Operation.DeleteBucketTagging: Kind.OWNER,
 }

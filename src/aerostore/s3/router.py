@@ -20,10 +20,12 @@ MAX_KEY_BYTES = 1024
 _BUCKET_SUBRESOURCES = {
     "accelerate", "acl", "analytics", "cors", "encryption", "intelligent-tiering", "inventory",
     "lifecycle", "logging", "metrics", "notification", "object-lock", "ownershipControls", "policy",
-    "policyStatus", "publicAccessBlock", "replication", "requestPayment", "tagging", "website",
+    "policyStatus", "publicAccessBlock", "replication", "requestPayment", "website",
     "versioning", "metadataTable",
 }  # fmt: skip
-_OBJECT_SUBRESOURCES = {"acl", "tagging", "retention", "legal-hold", "torrent", "restore", "select"}
+_OBJECT_SUBRESOURCES = {"acl", "retention", "legal-hold", "torrent", "restore", "select"}
+_BUCKET_TAGGING = {"GET": Op.GetBucketTagging, "PUT": Op.PutBucketTagging, "DELETE": Op.DeleteBucketTagging}
+_OBJECT_TAGGING = {"GET": Op.GetObjectTagging, "PUT": Op.PutObjectTagging, "DELETE": Op.DeleteObjectTagging}
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,8 @@ def route(
 
 
 def _bucket_op(method: str, query: Mapping[str, str]) -> Op:
+    if "tagging" in query and not _BUCKET_SUBRESOURCES & query.keys():
+        return _BUCKET_TAGGING.get(method, Op.Unsupported)
     if method == "GET":
         if "location" in query:
             return Op.GetBucketLocation
@@ -94,6 +98,8 @@ def _bucket_op(method: str, query: Mapping[str, str]) -> Op:
 def _object_op(method: str, query: Mapping[str, str], headers: Mapping[str, str]) -> Op:
     if _OBJECT_SUBRESOURCES & query.keys() or ("attributes" in query and method != "GET"):
         return Op.Unsupported
+    if "tagging" in query:
+        return _OBJECT_TAGGING.get(method, Op.Unsupported)
     if method == "GET":
         if "attributes" in query:
             return Op.GetObjectAttributes

@@ -8,8 +8,9 @@ fate is unknown and keeps only those a committed row references (``recover``). W
 file system has no hard links we fall back to a rename; a crash then leaves an orphan for
 scrub to reclaim, never a visible partial object.
 
-File names never come from keys. All file I/O runs on a dedicated thread pool; small
-chunks are batched so a 4 KiB object costs one thread hop (write, fsync, link, fsync dir).
+File names never come from keys. All file I/O runs on a dedicated thread pool; writes are
+batched per MiB, so a blob under 1 MiB costs one thread hop (write, fsync, link, fsync dir).
+Most objects that small never get here: they are stored inline (``storage/inline.py``).
 
 ``fsync=False`` skips every fsync. It exists only to measure what durability costs in
 benchmarks; a crash may then lose acknowledged objects.
@@ -34,7 +35,10 @@ from aerostore.storage.model import Segment
 T = TypeVar("T")
 
 CHUNK = 1024 * 1024  # write batch size
-READ_CHUNK = 1024 * 1024  # read size of open_range
+# A big blob is fdatasynced every SYNC_EVERY bytes while it streams in: the device then
+# flushes while the next bytes arrive and hash, and the fsync before the commit is short.
+SYNC_EVERY = 8 * 1024 * 1024
+READ_CHUNK = 4 * 1024 * 1024  # read size of open_range: a GET costs a thread hop per chunk
 _NO_LINK = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK}
 
 
@@ -87,7 +91,7 @@ class BlobStore:
     # ---- reading ----
 
     def open_range(self, segments: tuple[Segment, ...], start: int, end_inclusive: int) -> Iterator[bytes]:
-        """Yield bytes ``start..end_inclusive`` of the object in chunks of at most 1 MiB.
+        """Yield bytes ``start..end_inclusive`` of the object in chunks of at most ``READ_CHUNK``.
 
         The first file is opened before returning, so a reader that got its metadata and
         called this holds the data even if a concurrent overwrite later unlinks it.
@@ -175,6 +179,7 @@ class PendingBlob:
         self.handed = False
         self._file: BinaryIO | None = None
         self._linked = False
+        self._unsynced = 0  # bytes written since the last fdatasync
 
     async def __aenter__(self) -> PendingBlob:
         return self
@@ -227,6 +232,11 @@ class PendingBlob:
         if self._file is None:
             self._file = open(self.tmp, "xb")  # noqa: SIM115 - closed by seal_sync/discard_sync
         self._file.writelines(chunks)
+        self._unsynced += sum(map(len, chunks))
+        if self.store.fsync and self._unsynced >= SYNC_EVERY:
+            self._file.flush()
+            os.fdatasync(self._file.fileno())
+            self._unsynced = 0
 
     def seal_sync(self) -> None:
         """fsync the file, link it under blobs/, fsync that directory."""

@@ -20,7 +20,7 @@ from functools import partial
 from pathlib import Path
 
 from aerostore.s3 import errors
-from aerostore.storage import buckets, commit, inline, listing, versions
+from aerostore.storage import buckets, commit, inline, listing, tagging, versions
 from aerostore.storage.blobs import BlobStore
 from aerostore.storage.housekeeping import (
     GARBAGE_GRACE,
@@ -57,7 +57,7 @@ class Engine:
     ``fsync=False`` skips blob fsyncs and runs SQLite with ``synchronous=NORMAL``: for
     benchmarks only, a crash may then lose acknowledged writes. ``garbage_grace`` is how long
     a replaced blob outlives its row, so a reader that fetched the old metadata can still
-    open its files. ``faults`` is a test hook called at named points of every blob write.
+    open its files. ``faults`` is a test hook called at named points of every write (see commit.py).
     """
 
     def __init__(
@@ -306,6 +306,38 @@ class Engine:
     async def abort_upload(self, upload: Upload) -> None:
         await self.multipart.abort(upload)
         self.housekeeper.wake()
+
+    # ---- tagging (storage/tagging.py) ----
+    # Callers pass tag sets already checked against AWS's limits (s3/tags.py).
+
+    def get_object_tagging(self, bucket: str, key: str, version_id: str | None = None) -> ObjectVersion:
+        """The latest version or exactly ``version_id``, without its body; its tags are ``attrs.tags``."""
+        return tagging.read_object_tags(self.db.reader(), bucket, key, version_id)
+
+    async def put_object_tagging(
+        self, bucket: str, key: str, version_id: str | None, tags: dict[str, str]
+    ) -> ObjectVersion:
+        """PutObjectTagging: replace one version's whole tag set, resolved in the write's transaction."""
+        return await self.db.write(lambda c: tagging.put_object_tags(c, bucket, key, version_id, tags))
+
+    async def delete_object_tagging(
+        self, bucket: str, key: str, version_id: str | None = None
+    ) -> ObjectVersion:
+        """DeleteObjectTagging: empty one version's tag set."""
+        return await self.db.write(
+            lambda c: tagging.put_object_tags(c, bucket, key, version_id, {}, "DELETE")
+        )
+
+    def get_bucket_tagging(self, bucket: str) -> dict[str, str] | None:
+        """A bucket's tag set, None when it has none."""
+        return tagging.read_bucket_tags(self.db.reader(), bucket)
+
+    async def put_bucket_tagging(self, bucket: str, tags: dict[str, str]) -> None:
+        """PutBucketTagging: replace the bucket's tag set; the empty set removes it."""
+        await self.db.write(lambda c: tagging.put_bucket_tags(c, bucket, tags))
+
+    async def delete_bucket_tagging(self, bucket: str) -> None:
+        await self.db.write(lambda c: tagging.put_bucket_tags(c, bucket, {}))
 
 
 def _draft(

@@ -25,6 +25,7 @@ from aerostore.storage.model import NULL_VERSION, Conditions, ObjectAttrs, Objec
 
 VERSION_ID = re.compile(r"[A-Za-z0-9_-]{32}")
 ENABLED = "Enabled"
+UNVERSIONED = ""  # a bucket whose versioning was never enabled; it can never return to this state
 
 
 def new_version_id() -> str:
@@ -109,15 +110,22 @@ def _push(conn: sqlite3.Connection, versioning: str, draft: ObjectVersion) -> Ob
     version_id = new_version_id() if versioning == ENABLED else NULL_VERSION
     if version_id == NULL_VERSION:
         _drop(conn, draft.bucket, draft.key, NULL_VERSION)
-    conn.execute(
-        "UPDATE versions SET is_latest = 0 WHERE bucket = ? AND key = ? AND is_latest = 1",
-        (draft.bucket, draft.key),
-    )
-    version = replace(draft, version_id=version_id, is_latest=True, last_modified=time.time())
-    columns = rows.version_columns(version)
+    if versioning != UNVERSIONED:  # else the null version just dropped was the key's only one
+        conn.execute(
+            "UPDATE versions SET is_latest = 0 WHERE bucket = ? AND key = ? AND is_latest = 1",
+            (draft.bucket, draft.key),
+        )
+    columns = rows.version_columns(draft)
+    columns.update(version_id=version_id, is_latest=1, last_modified=time.time())
     cursor = conn.execute(_insert_sql(tuple(columns)), columns)
     assert cursor.lastrowid is not None
-    version = replace(version, seq=cursor.lastrowid)
+    version = replace(
+        draft,
+        version_id=version_id,
+        seq=cursor.lastrowid,
+        is_latest=True,
+        last_modified=columns["last_modified"],
+    )
     if version.inline is not None:
         conn.execute("INSERT INTO inline_data (seq, data) VALUES (?, ?)", (version.seq, version.inline))
     _set_current(conn, version.bucket, version.key, version.seq, version.delete_marker)
@@ -163,7 +171,7 @@ def delete_current(conn: sqlite3.Connection, bucket: str, key: str) -> ObjectVer
     Suspended: a delete marker with version id "null", replacing any null version.
     """
     versioning = bucket_row(conn, bucket)["versioning"]
-    if versioning == "":
+    if versioning == UNVERSIONED:
         row = _drop(conn, bucket, key, NULL_VERSION)
         if row is None:
             return None

@@ -29,7 +29,16 @@ CASES = [
     ("POST", "/b/k", {"uploadId": "u"}, {}, Op.CompleteMultipartUpload),
     ("DELETE", "/b/k", {"uploadId": "u"}, {}, Op.AbortMultipartUpload),
     ("GET", "/b/k", {"uploadId": "u"}, {}, Op.ListParts),
-    ("GET", "/b/k", {"tagging": ""}, {}, Op.Unsupported),
+    ("GET", "/b/k", {"tagging": ""}, {}, Op.GetObjectTagging),
+    ("PUT", "/b/k", {"tagging": ""}, {}, Op.PutObjectTagging),
+    ("PUT", "/b/k", {"tagging": "", "versionId": "v"}, {}, Op.PutObjectTagging),
+    ("DELETE", "/b/k", {"tagging": ""}, {}, Op.DeleteObjectTagging),
+    ("POST", "/b/k", {"tagging": ""}, {}, Op.Unsupported),
+    ("GET", "/b/k", {"tagging": "", "acl": ""}, {}, Op.Unsupported),
+    ("GET", "/b", {"tagging": ""}, {}, Op.GetBucketTagging),
+    ("PUT", "/b", {"tagging": ""}, {}, Op.PutBucketTagging),
+    ("DELETE", "/b", {"tagging": ""}, {}, Op.DeleteBucketTagging),
+    ("POST", "/b", {"tagging": ""}, {}, Op.Unsupported),
     ("PATCH", "/b/k", {}, {}, Op.Unsupported),
 ]
 

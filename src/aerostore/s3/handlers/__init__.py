@@ -15,6 +15,7 @@ from aerostore.s3.handlers import (
     object_attributes,
     object_get,
     object_put,
+    tagging,
 )
 from aerostore.s3.operations import Operation as Op
 from aerostore.s3.request import S3Request
@@ -43,4 +44,10 @@ HANDLERS: dict[Op, Callable[[S3Request], Awaitable[Result]]] = {
     Op.AbortMultipartUpload: multipart.abort_multipart_upload,
     Op.ListParts: multipart.list_parts,
     Op.ListMultipartUploads: multipart.list_multipart_uploads,
+    Op.PutObjectTagging: tagging.put_object_tagging,
+    Op.GetObjectTagging: tagging.get_object_tagging,
+    Op.DeleteObjectTagging: tagging.delete_object_tagging,
+    Op.PutBucketTagging: tagging.put_bucket_tagging,
+    Op.GetBucketTagging: tagging.get_bucket_tagging,
+    Op.DeleteBucketTagging: tagging.delete_bucket_tagging,
 }

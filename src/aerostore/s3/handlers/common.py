@@ -6,12 +6,14 @@ from collections.abc import Mapping
 from email.utils import formatdate, parsedate_to_datetime
 
 from aerostore.auth import checksums
-from aerostore.s3 import errors
+from aerostore.s3 import errors, tags
 from aerostore.storage.model import NULL_VERSION, Conditions, ObjectAttrs, ObjectVersion
 
 NOT_IMPLEMENTED_HEADER = "A header you provided implies functionality that is not implemented"
 CONTENT_HEADERS = ("cache-control", "content-disposition", "content-encoding", "content-language", "expires")
 META_PREFIX = "x-amz-meta-"
+X_AMZ_TAGGING = "x-amz-tagging"
+X_AMZ_TAGGING_COUNT = "x-amz-tagging-count"
 MAX_META_BYTES = 2048
 STORAGE_CLASSES = {
     "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
@@ -20,10 +22,9 @@ STORAGE_CLASSES = {
 CHECKSUM_TYPES = {"FULL_OBJECT", "COMPOSITE"}
 SSE_HEADERS = ("x-amz-server-side-encryption", "x-amz-server-side-encryption-customer-algorithm")
 # Object write headers asking for features a later issue brings; honouring them silently would be a
-# wrong success (an object believed locked, tagged or shared that is not).
+# wrong success (an object believed locked or shared that is not).
 LATER_FEATURE_HEADERS = (
-    # tagging and Object Lock: issue 3
-    "x-amz-tagging",
+    # Object Lock: issue 3
     "x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date", "x-amz-object-lock-legal-hold",
     # ACL grants: issue 6
     "x-amz-grant-read", "x-amz-grant-read-acp", "x-amz-grant-write-acp", "x-amz-grant-full-control",
@@ -46,7 +47,7 @@ def parse_http_date(value: str) -> float | None:
 
 
 def refuse_unsupported(headers: Mapping[str, str]) -> None:
-    """Encryption, ACL grants, tags and locks we cannot honour are refused rather than silently ignored."""
+    """Encryption, ACL grants and locks we cannot honour are refused rather than silently ignored."""
     if any(name in headers for name in SSE_HEADERS):
         raise errors.NotImplemented("Server-side encryption is not supported")
     for name in LATER_FEATURE_HEADERS:
@@ -108,7 +109,17 @@ def attrs_from_headers(headers: Mapping[str, str]) -> ObjectAttrs:
         storage_class=storage_class(headers),
         checksum_algorithm=checksum_algorithm(headers),
         checksum_type=checksum_type,
+        tags=tags.parse_header(headers.get(X_AMZ_TAGGING)),
     )
+
+
+def require_integrity_header(headers: Mapping[str, str]) -> None:
+    """Content-MD5 or a flexible checksum, which AWS requires on DeleteObjects and PutBucketTagging."""
+    if "content-md5" in headers or "x-amz-trailer" in headers or "x-amz-sdk-checksum-algorithm" in headers:
+        return
+    if any(name.startswith("x-amz-checksum-") for name in headers):
+        return
+    raise errors.InvalidRequest("Missing required header for this request: Content-Md5")
 
 
 def write_conditions(headers: Mapping[str, str]) -> Conditions:
@@ -158,6 +169,8 @@ def object_headers(version: ObjectVersion, *, with_checksums: bool = False) -> d
         headers["x-amz-version-id"] = version.version_id
     if version.attrs.storage_class != "STANDARD":
         headers["x-amz-storage-class"] = version.attrs.storage_class
+    if version.attrs.tags:
+        headers[X_AMZ_TAGGING_COUNT] = str(len(version.attrs.tags))
     if with_checksums:
         headers.update(checksum_headers(version))
     return headers

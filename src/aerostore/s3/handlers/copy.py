@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from urllib.parse import parse_qsl, unquote
 
 from aerostore.http.context import Result
-from aerostore.s3 import errors, xml
+from aerostore.s3 import errors, tags, xml
 from aerostore.s3.handlers.common import (
+    X_AMZ_TAGGING,
     attrs_from_headers,
     checksum_algorithm,
     etag_matches,
@@ -83,13 +84,26 @@ def copy_range(headers: Mapping[str, str], size: int) -> tuple[int, int]:
     return start, end
 
 
+def _directive(headers: Mapping[str, str], name: str, what: str) -> str:
+    """x-amz-metadata-directive / x-amz-tagging-directive: COPY (the default) or REPLACE."""
+    directive = headers.get(name, "COPY").upper()
+    if directive not in ("COPY", "REPLACE"):
+        raise errors.InvalidArgument(f"Unknown {what} directive.", ArgumentName=name, ArgumentValue=directive)
+    return directive
+
+
+def _copy_tags(headers: Mapping[str, str], source: ObjectVersion) -> dict[str, str]:
+    """The source's tags under x-amz-tagging-directive COPY, x-amz-tagging's (or none) under REPLACE."""
+    directive = _directive(headers, "x-amz-tagging-directive", "tagging")
+    replaced = tags.parse_header(headers.get(X_AMZ_TAGGING))
+    return replaced if directive == "REPLACE" else dict(source.attrs.tags)
+
+
 async def copy_object(req: S3Request) -> Result:
     refuse_unsupported(req.headers)
     source = copy_source(req)
-    directive = req.headers.get("x-amz-metadata-directive", "COPY").upper()
-    if directive not in ("COPY", "REPLACE"):
-        raise errors.InvalidArgument("Unknown metadata directive.", ArgumentName="x-amz-metadata-directive",
-                                     ArgumentValue=directive)  # fmt: skip
+    directive = _directive(req.headers, "x-amz-metadata-directive", "metadata")
+    copied_tags = _copy_tags(req.headers, source)
     if source.size > MAX_COPY_SIZE:
         raise errors.InvalidRequest("The specified copy source is larger than the maximum allowable size for a copy source: 5368709120")  # noqa: E501
     if directive == "REPLACE":
@@ -109,6 +123,7 @@ async def copy_object(req: S3Request) -> Result:
                 "changing the object's metadata, storage class, website redirect location or encryption "
                 "attributes."
             )
+    attrs = dataclasses.replace(attrs, tags=copied_tags)
     req.engine.get_bucket(req.bucket)
     version = await req.engine.copy_object(source, req.bucket, req.key, attrs, write_conditions(req.headers))
     headers = {}

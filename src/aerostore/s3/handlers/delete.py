@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from aerostore.http.context import Result
 from aerostore.s3 import errors, xml
-from aerostore.s3.handlers.common import NOT_IMPLEMENTED_HEADER
+from aerostore.s3.handlers.common import NOT_IMPLEMENTED_HEADER, require_integrity_header
 from aerostore.s3.request import S3Request
 from aerostore.s3.router import MAX_KEY_BYTES
 from aerostore.storage.model import NULL_VERSION, ObjectVersion
@@ -63,16 +63,6 @@ def _parse_delete(body: bytes) -> tuple[bool, list[tuple[str, str | None]]]:
     return quiet, items
 
 
-def _require_integrity_header(req: S3Request) -> None:
-    """AWS requires Content-MD5 or a flexible checksum on DeleteObjects."""
-    headers = req.headers
-    if "content-md5" in headers or "x-amz-trailer" in headers or "x-amz-sdk-checksum-algorithm" in headers:
-        return
-    if any(name.startswith("x-amz-checksum-") for name in headers):
-        return
-    raise errors.InvalidRequest("Missing required header for this request: Content-Md5")
-
-
 Outcome = ObjectVersion | errors.S3Error | None
 
 
@@ -88,7 +78,7 @@ def _entry(key: str, asked: str | None, outcome: Outcome) -> tuple[str, xml.Cont
 
 
 async def delete_objects(req: S3Request) -> Result:
-    _require_integrity_header(req)
+    require_integrity_header(req.headers)
     quiet, items = _parse_delete(await req.xml_body(limit=2 * 1024 * 1024))
     req.engine.get_bucket(req.bucket)
     valid = [(k, v) for k, v in items if len(k.encode("utf-8", "surrogatepass")) <= MAX_KEY_BYTES]
