@@ -293,3 +293,15 @@ def test_copy_object_refuses_public_acl(s3, bucket: str) -> None:
         s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"},
                        ACL="public-read")  # fmt: skip
     assert code(exc) == "NotImplemented"
+
+
+def test_non_ascii_metadata_round_trips(s3, bucket: str) -> None:
+    def add_header(params, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        params["headers"]["x-amz-meta-pilot"] = "Hello World\xe9"
+
+    s3.meta.events.register("before-call.s3.PutObject", add_header)
+    try:
+        s3.put_object(Bucket=bucket, Key="meta", Body=b"x")
+    finally:
+        s3.meta.events.unregister("before-call.s3.PutObject", add_header)
+    assert s3.get_object(Bucket=bucket, Key="meta")["Metadata"] == {"pilot": "Hello World\xe9"}

@@ -112,7 +112,7 @@ def _context(scope: Scope) -> RequestContext:
     headers: dict[str, str] = {}
     for name, value in scope["headers"]:
         key = name.decode("latin-1").lower()
-        text = value.decode("latin-1")
+        text = _wire_text(value)
         headers[key] = f"{headers[key]},{text}" if key in headers else text
     client = scope.get("client") or ("", 0)
     raw_path = scope.get("raw_path") or scope["path"].encode()
@@ -133,7 +133,7 @@ async def _send_result(ctx: RequestContext, result: Result, send: Send) -> None:
     headers = [(b"x-amz-request-id", ctx.request_id.encode()), (b"x-amz-id-2", _host_id(ctx))]
     headers.append((b"server", b"AeroStore"))
     for name, value in result.headers.items():
-        headers.append((name.encode("latin-1"), value.encode("latin-1", "replace")))
+        headers.append((name.encode("latin-1"), _header_value(value)))
     body = result.body
     if isinstance(body, bytes):
         length = len(body)
@@ -153,6 +153,14 @@ async def _send_result(ctx: RequestContext, result: Result, send: Send) -> None:
         await _send_sync_stream(body, length, send)
     else:
         await _send_async_stream(body, send)
+
+
+def _header_value(value: str) -> bytes:
+    """Latin-1 as HTTP allows; anything beyond it RFC 2047-encoded, as S3 returns such metadata."""
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return b"=?UTF-8?B?" + base64.b64encode(value.encode("utf-8", "surrogatepass")) + b"?="
 
 
 def _wire_text(raw: bytes) -> str:
