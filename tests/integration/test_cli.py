@@ -17,9 +17,22 @@ from .server import free_port
 
 def run_serve(data_dir: Path, env: dict[str, str]) -> tuple[str, int]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "aerostore", "serve", "--data-dir", str(data_dir),
-                             "--address", f"127.0.0.1:{port}"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "aerostore",
+            "serve",
+            "--data-dir",
+            str(data_dir),
+            "--address",
+            f"127.0.0.1:{port}",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         try:
@@ -59,12 +72,28 @@ def test_first_start_generates_credentials_and_prints_them_once(tmp_path: Path) 
     assert "SecretKey:" not in second
     assert secret not in second
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "aerostore", "serve", "--data-dir", str(tmp_path / "data"),
-                             "--address", f"127.0.0.1:{port}"],
-                            env=clean_env(), stdout=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "aerostore",
+            "serve",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--address",
+            f"127.0.0.1:{port}",
+        ],
+        env=clean_env(),
+        stdout=subprocess.DEVNULL,
+    )
     try:
-        s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", aws_access_key_id=access,
-                          aws_secret_access_key=secret, region_name="us-east-1")  # fmt: skip
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=f"http://127.0.0.1:{port}",
+            aws_access_key_id=access,
+            aws_secret_access_key=secret,
+            region_name="us-east-1",
+        )
         names = bucket_names_when_up(s3)
         assert names == {"raw-uploads", "processed-images", "audit-logs"}
     finally:
@@ -73,15 +102,34 @@ def test_first_start_generates_credentials_and_prints_them_once(tmp_path: Path) 
 
 
 def test_platform_bucket_names_are_configurable(tmp_path: Path) -> None:
-    env = clean_env(AEROSTORE_ROOT_USER="cliadmin", AEROSTORE_ROOT_PASSWORD="cli-secret-123",
-                    AEROSTORE_RAW_BUCKET="ingest-staging")  # fmt: skip
+    env = clean_env(
+        AEROSTORE_ROOT_USER="cliadmin",
+        AEROSTORE_ROOT_PASSWORD="cli-secret-123",
+        AEROSTORE_RAW_BUCKET="ingest-staging",
+    )
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "aerostore", "serve", "--data-dir", str(tmp_path / "d"),
-                             "--address", f"127.0.0.1:{port}"],
-                            env=env, stdout=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "aerostore",
+            "serve",
+            "--data-dir",
+            str(tmp_path / "d"),
+            "--address",
+            f"127.0.0.1:{port}",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
     try:
-        s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", aws_access_key_id="cliadmin",
-                          aws_secret_access_key="cli-secret-123", region_name="us-east-1")  # fmt: skip
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=f"http://127.0.0.1:{port}",
+            aws_access_key_id="cliadmin",
+            aws_secret_access_key="cli-secret-123",
+            region_name="us-east-1",
+        )
         names = bucket_names_when_up(s3)
         assert names == {"ingest-staging", "processed-images", "audit-logs"}
     finally:

@@ -24,7 +24,11 @@ class BucketSpec:
 
 def load(path: Path | None = None) -> list[BucketSpec]:
     """The bucket specs of ``path`` (default: the packaged file); AEROSTORE_<ROLE>_BUCKET renames."""
-    text = path.read_text() if path else resources.files("aerostore.blueprint").joinpath("default.toml").read_text()
+    text = (
+        path.read_text()
+        if path
+        else resources.files("aerostore.blueprint").joinpath("default.toml").read_text()
+    )
     data = tomllib.loads(text)
     specs = []
     for role, spec in data.get("buckets", {}).items():

@@ -38,22 +38,58 @@ def serve(config: Config) -> None:
 
 
 @click.command("serve")
-@click.option("--data-dir", type=click.Path(path_type=Path), default=DEFAULT_DATA_DIR, envvar="AEROSTORE_DATA_DIR",
-              show_default=True, help="Where object data and the SQLite metadata live.")
-@click.option("--address", default=DEFAULT_ADDRESS, envvar="AEROSTORE_ADDRESS", show_default=True, help="HOST:PORT")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_DATA_DIR,
+    envvar="AEROSTORE_DATA_DIR",
+    show_default=True,
+    help="Where object data and the SQLite metadata live.",
+)
+@click.option(
+    "--address", default=DEFAULT_ADDRESS, envvar="AEROSTORE_ADDRESS", show_default=True, help="HOST:PORT"
+)
 @click.option("--region", default="us-east-1", envvar="AEROSTORE_REGION", show_default=True)
-@click.option("--domain", "domains", multiple=True, envvar="AEROSTORE_DOMAIN",
-              help="Domain for virtual-hosted-style requests (BUCKET.DOMAIN); repeatable.")
+@click.option(
+    "--domain",
+    "domains",
+    multiple=True,
+    envvar="AEROSTORE_DOMAIN",
+    help="Domain for virtual-hosted-style requests (BUCKET.DOMAIN); repeatable.",
+)
 @click.option("--tls-cert", type=click.Path(exists=True, path_type=Path), envvar="AEROSTORE_TLS_CERT")
 @click.option("--tls-key", type=click.Path(exists=True, path_type=Path), envvar="AEROSTORE_TLS_KEY")
-@click.option("--blueprint", type=click.Path(exists=True, path_type=Path), envvar="AEROSTORE_BLUEPRINT",
-              help="Architecture file (default: the packaged three-bucket file).")
+@click.option(
+    "--blueprint",
+    type=click.Path(exists=True, path_type=Path),
+    envvar="AEROSTORE_BLUEPRINT",
+    help="Architecture file (default: the packaged three-bucket file).",
+)
 @click.option("--no-fsync", is_flag=True, help="Benchmarks only: acknowledge writes before they are durable.")
-def serve_command(data_dir: Path, address: str, region: str, domains: tuple[str, ...], tls_cert: Path | None,
-                  tls_key: Path | None, blueprint: Path | None, no_fsync: bool) -> None:  # fmt: skip
+def serve_command(
+    data_dir: Path,
+    address: str,
+    region: str,
+    domains: tuple[str, ...],
+    tls_cert: Path | None,
+    tls_key: Path | None,
+    blueprint: Path | None,
+    no_fsync: bool,
+) -> None:
     """Run the S3 API with the embedded engine (local disk + SQLite)."""
     if bool(tls_cert) != bool(tls_key):
         raise click.UsageError("--tls-cert and --tls-key go together")
     host, port = parse_address(address)
-    serve(Config(data_dir=data_dir, host=host, port=port, region=region, domains=domains or ("localhost",),
-                 tls_cert=tls_cert, tls_key=tls_key, fsync=not no_fsync, blueprint=blueprint))  # fmt: skip
+    serve(
+        Config(
+            data_dir=data_dir,
+            host=host,
+            port=port,
+            region=region,
+            domains=domains or ("localhost",),
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+            fsync=not no_fsync,
+            blueprint=blueprint,
+        )
+    )

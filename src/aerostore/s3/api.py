@@ -20,7 +20,9 @@ Handler = Callable[[S3Request], Awaitable[Result]]
 
 
 class S3Api:
-    def __init__(self, engine: Engine, keys: sigv4.KeyStore, *, region: str, domains: tuple[str, ...]) -> None:
+    def __init__(
+        self, engine: Engine, keys: sigv4.KeyStore, *, region: str, domains: tuple[str, ...]
+    ) -> None:
         self.engine = engine
         self.keys = keys
         self.region = region
@@ -32,8 +34,15 @@ class S3Api:
         host_bucket = split_host(ctx.host, self.domains)
         target = route(ctx.method, host_bucket, path, query, ctx.headers)
         raw_path = ctx.raw_path.split("?", 1)[0]
-        auth = sigv4.verify(ctx.method, raw_path, ctx.query_string, ctx.headers, self.keys, time.time(),
-                            host_bucket=host_bucket)  # fmt: skip
+        auth = sigv4.verify(
+            ctx.method,
+            raw_path,
+            ctx.query_string,
+            ctx.headers,
+            self.keys,
+            time.time(),
+            host_bucket=host_bucket,
+        )
         if auth.principal is sigv4.Principal.ANONYMOUS:
             # Bucket policies (issue 6) decide what anonymous callers may do; until then, nothing.
             raise errors.AccessDenied()

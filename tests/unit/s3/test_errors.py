@@ -10,12 +10,22 @@ DOCS = Path(__file__).resolve().parents[3] / "docs" / "errors.md"
 
 
 def context(method: str = "GET") -> RequestContext:
-    return RequestContext(request_id="0123456789ABCDEF", started=0.0, remote="127.0.0.1", host="h", method=method,
-                          raw_path="/bucket/key?x=1", query_string="x=1", headers={})  # fmt: skip
+    return RequestContext(
+        request_id="0123456789ABCDEF",
+        started=0.0,
+        remote="127.0.0.1",
+        host="h",
+        method=method,
+        raw_path="/bucket/key?x=1",
+        query_string="x=1",
+        headers={},
+    )
 
 
 def test_docs_errors_md_matches_catalog() -> None:
-    assert DOCS.read_text() == errors.catalog_markdown(), "regenerate: python -m aerostore.s3.errors > docs/errors.md"
+    assert DOCS.read_text() == errors.catalog_markdown(), (
+        "regenerate: python -m aerostore.s3.errors > docs/errors.md"
+    )
 
 
 def test_error_xml_golden() -> None:
