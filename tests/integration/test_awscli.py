@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -15,7 +16,9 @@ import requests
 
 from .server import Server
 
-AWS = shutil.which("aws")
+# The aws cli installed with the test extras sits beside this interpreter, even when its
+# bin directory is not on PATH (`.venv/bin/python -m pytest`).
+AWS = shutil.which("aws", path=os.path.dirname(sys.executable)) or shutil.which("aws")
 pytestmark = pytest.mark.skipif(AWS is None, reason="aws cli not installed")
 
 
