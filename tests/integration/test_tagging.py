@@ -14,7 +14,6 @@ from botocore.exceptions import ClientError
 
 from .conftest import client_for
 from .server import Server
-from .test_objects import code, status
 
 Raw = Callable[..., Any]
 CHECKSUM_HEADERS = ("x-amz-sdk-checksum-algorithm", "content-md5")
@@ -26,6 +25,14 @@ def tag_set(*pairs: tuple[str, str]) -> dict[str, list[dict[str, str]]]:
 
 def numbered(count: int) -> dict[str, list[dict[str, str]]]:
     return tag_set(*[(f"k{i}", f"v{i}") for i in range(count)])
+
+
+def code(exc: pytest.ExceptionInfo[ClientError]) -> str:
+    return str(exc.value.response["Error"]["Code"])
+
+
+def status(exc: pytest.ExceptionInfo[ClientError]) -> int:
+    return int(exc.value.response["ResponseMetadata"]["HTTPStatusCode"])
 
 
 def error(exc: pytest.ExceptionInfo[ClientError]) -> dict[str, str]:

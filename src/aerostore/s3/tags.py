@@ -1,8 +1,8 @@
 """Tag sets on the wire: the ``<Tagging>`` document, the ``x-amz-tagging`` header, AWS's limits.
 
 Pure functions: they parse and check, the engine stores. Limits and messages are AWS's, as
-recorded against S3 (LocalStack's validated snapshots at 8b9a79f, versitygw's direct-to-AWS
-tests at 5d9d548):
+recorded against S3 (LocalStack's validated snapshots at 8b9a79f; versitygw's catalog and its
+tests at 5d9d548, some of which run against AWS directly; S3 answers quoted in public issues):
 https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-tagging.html
 https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectTagging.html
 https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketTagging.html

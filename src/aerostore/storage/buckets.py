@@ -53,8 +53,7 @@ def set_versioning(conn: sqlite3.Connection, name: str, status: str) -> Bucket:
         raise errors.MalformedXML()
     row = bucket_row(conn, name)
     if row["object_lock"] and status != ENABLED:
-        # AWS answers 409 InvalidBucketState, which the catalog does not have yet.
-        raise errors.InvalidRequest(
+        raise errors.InvalidBucketState(
             "An Object Lock configuration is present on this bucket, "
             "so the versioning state cannot be changed."
         )

@@ -19,8 +19,9 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
+from aerostore.features.object_lock import DefaultRetention, Retention
 from aerostore.s3 import errors
-from aerostore.storage import buckets, commit, inline, listing, tagging, versions
+from aerostore.storage import buckets, commit, inline, listing, object_lock, tagging, versions
 from aerostore.storage.blobs import BlobStore
 from aerostore.storage.housekeeping import (
     GARBAGE_GRACE,
@@ -216,20 +217,30 @@ class Engine:
         return version
 
     async def delete_object(
-        self, bucket: str, key: str, version_id: str | None = None
+        self, bucket: str, key: str, version_id: str | None = None, *, bypass_governance: bool = False
     ) -> ObjectVersion | None:
-        """DeleteObject: what was removed, or the delete marker created; None if nothing was there."""
+        """DeleteObject: what was removed, or the delete marker created; None if nothing was there.
+
+        A version Object Lock protects is AccessDenied; ``bypass_governance`` (the caller has
+        checked the principal may) lifts GOVERNANCE retention, never COMPLIANCE or a legal hold.
+        """
+        bypass = bypass_governance
         if version_id is None:
-            result = await self.db.write(lambda c: versions.delete_current(c, bucket, key))
+            result = await self.db.write(lambda c: versions.delete_current(c, bucket, key, bypass))
         else:
             versions.check_version_id(version_id)
-            result = await self.db.write(lambda c: versions.delete_version(c, bucket, key, version_id))
+            result = await self.db.write(
+                lambda c: versions.delete_version(c, bucket, key, version_id, bypass)
+            )
         self.housekeeper.wake()
         return result
 
-    async def delete_objects(self, bucket: str, items: list[tuple[str, str | None]]) -> list[DeleteResult]:
+    async def delete_objects(
+        self, bucket: str, items: list[tuple[str, str | None]], *, bypass_governance: bool = False
+    ) -> list[DeleteResult]:
         """DeleteObjects in one transaction; each item gets its result or its own S3 error."""
-        results = await self.db.write(lambda c: versions.delete_many(c, bucket, items))
+        bypass = bypass_governance
+        results = await self.db.write(lambda c: versions.delete_many(c, bucket, items, bypass))
         self.housekeeper.wake()
         return results
 
@@ -306,6 +317,43 @@ class Engine:
     async def abort_upload(self, upload: Upload) -> None:
         await self.multipart.abort(upload)
         self.housekeeper.wake()
+
+    # ---- object lock (storage/object_lock.py) ----
+    # Enforcement lives in the write jobs: a delete or retention change is checked against the
+    # lock in the transaction that makes it.
+
+    async def put_object_lock_configuration(self, bucket: str, default: DefaultRetention | None) -> None:
+        """Enable Object Lock on a versioning-Enabled bucket; set (or with None clear) its default."""
+        await self.db.write(lambda c: object_lock.put_configuration(c, bucket, default))
+
+    def get_object_lock_configuration(self, bucket: str) -> DefaultRetention | None:
+        """A lock bucket's default retention (None: none); ObjectLockConfigurationNotFoundError otherwise."""
+        return object_lock.read_configuration(self.db.reader(), bucket)
+
+    def get_object_lock(self, bucket: str, key: str, version_id: str | None = None) -> ObjectVersion:
+        """The latest version or exactly ``version_id``, without its body, for its lock fields."""
+        return object_lock.read_lock(self.db.reader(), bucket, key, version_id)
+
+    async def put_object_retention(
+        self,
+        bucket: str,
+        key: str,
+        version_id: str | None,
+        retention: Retention | None,
+        *,
+        bypass_governance: bool = False,
+    ) -> ObjectVersion:
+        """PutObjectRetention: AccessDenied unless the version's current retention allows the change."""
+        bypass = bypass_governance
+        return await self.db.write(
+            lambda c: object_lock.put_retention(c, bucket, key, version_id, retention, bypass)
+        )
+
+    async def put_object_legal_hold(
+        self, bucket: str, key: str, version_id: str | None, status: str
+    ) -> ObjectVersion:
+        """PutObjectLegalHold: ``status`` is "ON" or "OFF"."""
+        return await self.db.write(lambda c: object_lock.put_legal_hold(c, bucket, key, version_id, status))
 
     # ---- tagging (storage/tagging.py) ----
     # Callers pass tag sets already checked against AWS's limits (s3/tags.py).

@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from aerostore.features.object_lock import Retention
+
 NULL_VERSION = "null"
 
 
@@ -42,6 +44,11 @@ class ObjectAttrs:
     checksum_algorithm: str | None = None  # "CRC32", "CRC32C", "SHA1", "SHA256", "CRC64NVME"
     checksum_type: str | None = None  # "FULL_OBJECT" or "COMPOSITE"
     tags: dict[str, str] = field(default_factory=dict)
+    # The Object Lock a write asks for (x-amz-object-lock-* headers); None leaves the bucket's
+    # default retention to apply. Once committed, a version's lock is ObjectVersion's own fields.
+    lock_mode: str | None = None  # "GOVERNANCE" or "COMPLIANCE", with lock_until
+    lock_until: float | None = None  # epoch seconds
+    lock_legal_hold: str | None = None  # "ON" or "OFF"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,15 +75,21 @@ class ObjectVersion:
     checksums: dict[str, str]  # algorithm -> base64 value (composite values end in "-N")
     segments: tuple[Segment, ...]
     multipart: bool = False
-    retention_mode: str | None = None
+    retention_mode: str | None = None  # Object Lock: "GOVERNANCE" or "COMPLIANCE", with retain_until
     retain_until: float | None = None
-    legal_hold: bool = False
+    legal_hold: str | None = None  # "ON", "OFF", or None when no legal hold was ever placed
     # The whole body when it is stored in the database (see storage/inline.py), else None.
     inline: bytes | None = field(default=None, repr=False)
 
     @property
     def parts_count(self) -> int:
         return len(self.segments) if self.multipart else 1
+
+    @property
+    def retention(self) -> Retention | None:
+        if self.retention_mode is None or self.retain_until is None:
+            return None
+        return Retention(self.retention_mode, self.retain_until)
 
 
 @dataclass(frozen=True, slots=True)

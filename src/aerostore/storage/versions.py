@@ -5,8 +5,12 @@ Invariants kept by every function here, inside one transaction:
 - ``objects`` has a row for a key iff its latest version exists and is not a delete marker;
 - a version row owns its blob files: when the row goes, its paths go to ``garbage``.
 
+- a version protected by Object Lock (``features/object_lock.py``) is never dropped: the check
+  reads the lock in the very transaction that would delete or replace the version.
+
 Versioning: https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html
 Conditional writes: https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
+Object Lock: https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import time
 from collections.abc import Iterable
 from dataclasses import replace
 
+from aerostore.features import object_lock
+from aerostore.features.object_lock import DefaultRetention, Retention
 from aerostore.s3 import errors
 from aerostore.storage.meta import rows
 from aerostore.storage.model import NULL_VERSION, Conditions, ObjectAttrs, ObjectVersion
@@ -26,6 +32,9 @@ from aerostore.storage.model import NULL_VERSION, Conditions, ObjectAttrs, Objec
 VERSION_ID = re.compile(r"[A-Za-z0-9_-]{32}")
 ENABLED = "Enabled"
 UNVERSIONED = ""  # a bucket whose versioning was never enabled; it can never return to this state
+LOCK_CONFIG = "object-lock"  # the config row holding a bucket's default retention
+LOCKED = "Access Denied because object protected by object lock."
+NO_LOCK_CONFIGURATION = "Bucket is missing ObjectLockConfiguration"
 
 
 def new_version_id() -> str:
@@ -59,6 +68,7 @@ def latest(conn: sqlite3.Connection, bucket: str, key: str) -> sqlite3.Row | Non
 _WITH_BODY = "SELECT v.*, d.data FROM versions v LEFT JOIN inline_data d ON d.seq = v.seq"
 _LATEST_WITH_BODY = f"{_WITH_BODY} WHERE v.bucket = ? AND v.key = ? ORDER BY v.seq DESC LIMIT 1"
 _VERSION_WITH_BODY = f"{_WITH_BODY} WHERE v.bucket = ? AND v.key = ? AND v.version_id = ?"
+_BY_ID = "SELECT * FROM versions WHERE bucket = ? AND key = ? AND version_id = ?"
 
 
 def readable(conn: sqlite3.Connection, bucket: str, key: str, version_id: str | None) -> ObjectVersion | None:
@@ -102,13 +112,66 @@ def install(conn: sqlite3.Connection, draft: ObjectVersion, conditions: Conditio
     bucket = bucket_row(conn, draft.bucket)
     if conditions.if_match is not None or conditions.if_none_match is not None:
         check_conditions(latest(conn, draft.bucket, draft.key), conditions, draft.key)
-    return _push(conn, bucket["versioning"], draft)
+    return _push(conn, bucket, _with_lock(conn, bucket, draft))
 
 
-def _push(conn: sqlite3.Connection, versioning: str, draft: ObjectVersion) -> ObjectVersion:
-    """Insert a new latest version; outside Enabled it is the null version, replacing the old one."""
+def default_retention(conn: sqlite3.Connection, bucket: str) -> DefaultRetention | None:
+    sql = "SELECT value FROM config WHERE bucket = ? AND name = ?"
+    row = conn.execute(sql, (bucket, LOCK_CONFIG)).fetchone()
+    return None if row is None else rows.to_default_retention(row["value"])
+
+
+def _with_lock(conn: sqlite3.Connection, bucket: sqlite3.Row, draft: ObjectVersion) -> ObjectVersion:
+    """The lock a new version starts with: what its write asked for, else the bucket's default.
+
+    The default retention is read here, in the commit, and counts from the version's creation
+    time. See https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html#object-lock-bucket-config
+    """
+    attrs = draft.attrs
+    if not bucket["object_lock"]:
+        if attrs.lock_mode is not None or attrs.lock_legal_hold is not None:
+            raise errors.InvalidRequest(NO_LOCK_CONFIGURATION)
+        return draft
+    now = time.time()
+    retention: Retention | None = None
+    if attrs.lock_mode is not None and attrs.lock_until is not None:
+        retention = Retention(attrs.lock_mode, attrs.lock_until)
+    elif (default := default_retention(conn, draft.bucket)) is not None:
+        retention = default.applied_at(now)
+    return replace(
+        draft,
+        last_modified=now,
+        retention_mode=retention.mode if retention else None,
+        retain_until=retention.until if retention else None,
+        legal_hold=attrs.lock_legal_hold,
+    )
+
+
+def check_unprotected(
+    conn: sqlite3.Connection, bucket: str, key: str, version_id: str, bypass_governance: bool
+) -> None:
+    """AccessDenied if Object Lock protects this version (run in the transaction that removes it)."""
+    row = conn.execute(_BY_ID, (bucket, key, version_id)).fetchone()
+    if row is None:
+        return
+    version = rows.to_version(row)
+    if object_lock.protected(version.retention, version.legal_hold, time.time(), bypass_governance):
+        raise errors.AccessDenied(LOCKED)
+
+
+def _push(
+    conn: sqlite3.Connection, bucket: sqlite3.Row, draft: ObjectVersion, bypass_governance: bool = False
+) -> ObjectVersion:
+    """Insert a new latest version; outside Enabled it is the null version, replacing the old one.
+
+    A lock bucket is always Enabled, so a locked null version is only ever replaced in data
+    that reached that state some other way; it is refused all the same.
+    """
+    versioning = bucket["versioning"]
     version_id = new_version_id() if versioning == ENABLED else NULL_VERSION
     if version_id == NULL_VERSION:
+        if bucket["object_lock"]:
+            check_unprotected(conn, draft.bucket, draft.key, NULL_VERSION, bypass_governance)
         _drop(conn, draft.bucket, draft.key, NULL_VERSION)
     if versioning != UNVERSIONED:  # else the null version just dropped was the key's only one
         conn.execute(
@@ -116,7 +179,7 @@ def _push(conn: sqlite3.Connection, versioning: str, draft: ObjectVersion) -> Ob
             (draft.bucket, draft.key),
         )
     columns = rows.version_columns(draft)
-    columns.update(version_id=version_id, is_latest=1, last_modified=time.time())
+    columns.update(version_id=version_id, is_latest=1, last_modified=draft.last_modified or time.time())
     cursor = conn.execute(_insert_sql(tuple(columns)), columns)
     assert cursor.lastrowid is not None
     version = replace(
@@ -164,14 +227,17 @@ def _repoint(conn: sqlite3.Connection, bucket: str, key: str) -> None:
     _set_current(conn, bucket, key, row["seq"], bool(row["delete_marker"]))
 
 
-def delete_current(conn: sqlite3.Connection, bucket: str, key: str) -> ObjectVersion | None:
+def delete_current(
+    conn: sqlite3.Connection, bucket: str, key: str, bypass_governance: bool = False
+) -> ObjectVersion | None:
     """DeleteObject without a version id: remove the null version, or stack a delete marker.
 
-    Unversioned: the object goes (a missing key is no error). Enabled: a new delete marker.
-    Suspended: a delete marker with version id "null", replacing any null version.
+    Unversioned: the object goes (a missing key is no error). Enabled: a new delete marker,
+    whatever locks the versions below it have. Suspended: a delete marker with version id
+    "null", replacing any null version.
     """
-    versioning = bucket_row(conn, bucket)["versioning"]
-    if versioning == UNVERSIONED:
+    brow = bucket_row(conn, bucket)
+    if brow["versioning"] == UNVERSIONED:
         row = _drop(conn, bucket, key, NULL_VERSION)
         if row is None:
             return None
@@ -191,12 +257,18 @@ def delete_current(conn: sqlite3.Connection, bucket: str, key: str) -> ObjectVer
         checksums={},
         segments=(),
     )
-    return _push(conn, versioning, marker)
+    return _push(conn, brow, marker, bypass_governance)
 
 
-def delete_version(conn: sqlite3.Connection, bucket: str, key: str, version_id: str) -> ObjectVersion | None:
-    """DeleteObject with a version id: remove exactly that version; unknown ids are no error."""
-    bucket_row(conn, bucket)
+def delete_version(
+    conn: sqlite3.Connection, bucket: str, key: str, version_id: str, bypass_governance: bool = False
+) -> ObjectVersion | None:
+    """DeleteObject with a version id: remove exactly that version; unknown ids are no error.
+
+    A version Object Lock protects is AccessDenied, decided in this transaction.
+    """
+    if bucket_row(conn, bucket)["object_lock"]:
+        check_unprotected(conn, bucket, key, version_id, bypass_governance)
     row = _drop(conn, bucket, key, version_id)
     if row is None:
         return None
@@ -206,7 +278,10 @@ def delete_version(conn: sqlite3.Connection, bucket: str, key: str, version_id: 
 
 
 def delete_many(
-    conn: sqlite3.Connection, bucket: str, items: list[tuple[str, str | None]]
+    conn: sqlite3.Connection,
+    bucket: str,
+    items: list[tuple[str, str | None]],
+    bypass_governance: bool = False,
 ) -> list[ObjectVersion | None | errors.S3Error]:
     """DeleteObjects: each item in its own savepoint, so one failure spares the others."""
     bucket_row(conn, bucket)
@@ -215,10 +290,10 @@ def delete_many(
         conn.execute("SAVEPOINT item")
         try:
             if version_id is None:
-                results.append(delete_current(conn, bucket, key))
+                results.append(delete_current(conn, bucket, key, bypass_governance))
             else:
                 check_version_id(version_id)
-                results.append(delete_version(conn, bucket, key, version_id))
+                results.append(delete_version(conn, bucket, key, version_id, bypass_governance))
         except errors.S3Error as exc:
             conn.execute("ROLLBACK TO item")
             results.append(exc)

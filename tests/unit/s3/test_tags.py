@@ -93,6 +93,6 @@ def test_reserved_prefix(scope: Scope, message: str) -> None:
 def test_document_renders_in_order_and_escapes() -> None:
     body = tags.document({"b": "<&>", "a": ""})
     assert body.endswith(
-        b"<Tagging xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><TagSet><Tag><Key>b</Key><Value>&lt;&amp;&gt;"
+        b'<Tagging xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><TagSet><Tag><Key>b</Key><Value>&lt;&amp;&gt;'
         b"</Value></Tag><Tag><Key>a</Key><Value></Value></Tag></TagSet></Tagging>"
     )

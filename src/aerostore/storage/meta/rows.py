@@ -11,9 +11,13 @@ import sqlite3
 from dataclasses import asdict
 from typing import Any
 
+from aerostore.features.object_lock import DefaultRetention
 from aerostore.storage.model import Bucket, ObjectAttrs, ObjectVersion, Part, Segment, Upload
 
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
+# versions.legal_hold: 0 while no legal hold was ever placed (the column's default), then 1 / 2.
+_LEGAL_HOLD_CODES = {None: 0, "ON": 1, "OFF": 2}
+_LEGAL_HOLDS = {code: status for status, code in _LEGAL_HOLD_CODES.items()}
 
 
 # One encoder: json.dumps with non-default options builds a new one per call.
@@ -77,7 +81,7 @@ def to_version(row: sqlite3.Row, inline: bytes | None = None) -> ObjectVersion:
         multipart=bool(row["multipart"]),
         retention_mode=row["retention_mode"],
         retain_until=row["retain_until"],
-        legal_hold=bool(row["legal_hold"]),
+        legal_hold=_LEGAL_HOLDS[row["legal_hold"]],
         inline=inline,
     )
 
@@ -103,9 +107,24 @@ def version_columns(v: ObjectVersion) -> dict[str, Any]:
         "multipart": int(v.multipart),
         "retention_mode": v.retention_mode,
         "retain_until": v.retain_until,
-        "legal_hold": int(v.legal_hold),
+        "legal_hold": legal_hold_code(v.legal_hold),
         "tags": dumps(v.attrs.tags),
     }
+
+
+def legal_hold_code(status: str | None) -> int:
+    return _LEGAL_HOLD_CODES[status]
+
+
+def default_retention_json(default: DefaultRetention) -> str:
+    """A bucket's default retention as its ``object-lock`` row in ``config`` stores it."""
+    period = {"Days": default.days} if default.days is not None else {"Years": default.years}
+    return dumps({"Mode": default.mode, **period})
+
+
+def to_default_retention(text: str) -> DefaultRetention:
+    found = json.loads(text)
+    return DefaultRetention(found["Mode"], days=found.get("Days"), years=found.get("Years"))
 
 
 def attrs_json(attrs: ObjectAttrs) -> str:
