@@ -7,9 +7,9 @@ Reading goes through defusedxml, so entity expansion and external entities are r
 from __future__ import annotations
 
 import re
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from datetime import UTC, datetime
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
@@ -26,19 +26,27 @@ _ESCAPE_RE = re.compile(r'[&<>"\r\n\t]')
 
 
 def escape(text: str) -> str:
+    if _ESCAPE_RE.search(text) is None:
+        return text
     return _ESCAPE_RE.sub(lambda m: _ESCAPES[m.group()], text)
 
 
 def iso8601(epoch: float) -> str:
     """S3's timestamp format in XML bodies: 2009-10-12T17:50:30.000Z."""
-    dt = datetime.fromtimestamp(epoch, UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    seconds = int(epoch)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{int((epoch - seconds) * 1000):03d}Z"
 
 
 def _render(name: str, content: Content, out: list[str]) -> None:
-    if content is None:
+    # Exact type checks first: listings render tens of thousands of leaves per request.
+    kind = type(content)
+    if kind is str:
+        out.append(f"<{name}>{escape(content)}</{name}>")  # type: ignore[arg-type]
+    elif kind is int:
+        out.append(f"<{name}>{content}</{name}>")
+    elif content is None:
         return
-    if isinstance(content, bool):
+    elif isinstance(content, bool):
         out.append(f"<{name}>{'true' if content else 'false'}</{name}>")
     elif isinstance(content, str | int):
         out.append(f"<{name}>{escape(str(content))}</{name}>")
