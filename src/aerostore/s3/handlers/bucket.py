@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 from aerostore.http.context import Result
 from aerostore.s3 import errors, xml
+from aerostore.s3.handlers.listing import decode_token, encode_token
 from aerostore.s3.names import owner_xml, validate_bucket_name
 from aerostore.s3.request import S3Request
 from aerostore.storage.model import Bucket
@@ -24,14 +22,14 @@ async def list_buckets(req: S3Request) -> Result:
     """
     prefix, region = req.query.get("prefix", ""), req.query.get("bucket-region")
     limit = _max_buckets(req.query.get("max-buckets"))
-    after = _decode_bucket_token(req.query.get("continuation-token"))
+    after = decode_token(req.query.get("continuation-token") or "")
     buckets = [b for b in req.engine.list_buckets()
                if b.name.startswith(prefix) and b.name >= after and region in (None, b.region)]  # fmt: skip
     page, rest = (buckets[:limit], buckets[limit:]) if limit else (buckets, [])
     entries = [_bucket_entry(b) for b in page]
     content: list[tuple[str, xml.Content]] = [("Owner", owner_xml(req.owner)), ("Buckets", entries)]
     if rest:
-        content.append(("ContinuationToken", _encode_bucket_token(rest[0].name)))
+        content.append(("ContinuationToken", encode_token(rest[0].name)))
     if "prefix" in req.query:
         content.append(("Prefix", prefix))
     return Result(headers=XML, body=xml.document("ListAllMyBucketsResult", content))
@@ -49,24 +47,6 @@ def _max_buckets(value: str | None) -> int | None:
         raise errors.InvalidArgument(f"Argument max-buckets must be an integer between 1 and {MAX_BUCKETS}",
                                      ArgumentName="max-buckets", ArgumentValue=value)  # fmt: skip
     return int(value)
-
-
-def _encode_bucket_token(name: str) -> str:
-    """The name the next page starts at; bucket names are URL-safe, base64 keeps it opaque."""
-    return base64.urlsafe_b64encode(name.encode()).decode()
-
-
-def _decode_bucket_token(token: str | None) -> str:
-    if token is None or token == "":
-        return ""
-    try:
-        return base64.urlsafe_b64decode(token.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise errors.InvalidArgument(
-            "The continuation token provided is incorrect",
-            ArgumentName="continuation-token",
-            ArgumentValue=token,
-        ) from None
 
 
 def _location_constraint(body: bytes, region: str) -> str:

@@ -81,7 +81,8 @@ async def list_objects(req: S3Request) -> Result:
     return Result(headers=XML, body=xml.document("ListBucketResult", content))
 
 
-def _decode_token(token: str) -> str:
+def decode_token(token: str) -> str:
+    """The key (or bucket name) an opaque continuation token stands for."""
     try:
         return base64.urlsafe_b64decode(token.encode() + b"=" * (-len(token) % 4)).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
@@ -92,7 +93,7 @@ def _decode_token(token: str) -> str:
         ) from None
 
 
-def _encode_token(key: str) -> str:
+def encode_token(key: str) -> str:
     return base64.urlsafe_b64encode(key.encode("utf-8")).decode().rstrip("=")
 
 
@@ -104,7 +105,7 @@ async def list_objects_v2(req: S3Request) -> Result:
     if token is not None and token == "":
         raise errors.InvalidArgument("The continuation token provided is incorrect",
                                      ArgumentName="continuation-token", ArgumentValue=token)  # fmt: skip
-    after = max(_decode_token(token), start_after) if token is not None else start_after
+    after = max(decode_token(token), start_after) if token is not None else start_after
     limit = max_keys(query)
     bucket = req.engine.get_bucket(req.bucket)
     page = req.engine.list_objects(req.bucket, prefix, delimiter, after, limit)
@@ -116,7 +117,7 @@ async def list_objects_v2(req: S3Request) -> Result:
         ("ContinuationToken", token), ("StartAfter", enc(start_after) if start_after else None),
     ]  # fmt: skip
     if page.is_truncated and page.next_marker is not None:
-        content.append(("NextContinuationToken", _encode_token(page.next_marker)))
+        content.append(("NextContinuationToken", encode_token(page.next_marker)))
     content += [("Contents", _contents(v, enc, owner)) for v in page.objects]
     content += _prefixes(page.common_prefixes, enc)
     if "encoding-type" in query:
