@@ -36,7 +36,7 @@ async def test_create_existing(engine: Engine, owner: str, error: type[errors.S3
 async def test_object_lock_enables_versioning(engine: Engine) -> None:
     bucket = await engine.create_bucket("locked", "alice", object_lock=True)
     assert (bucket.versioning, bucket.object_lock) == ("Enabled", True)
-    with pytest.raises(errors.InvalidRequest):
+    with pytest.raises(errors.InvalidBucketState):
         await engine.set_versioning("locked", "Suspended")
 
 

@@ -138,3 +138,48 @@ async def test_version_id_marker_needs_key_marker(engine: Engine) -> None:
     await _versioned(engine)
     with pytest.raises(errors.InvalidArgument):
         engine.list_versions("b", version_id_marker=NULL_VERSION)
+
+
+async def test_suspended_before_ever_enabled(engine: Engine) -> None:
+    await engine.create_bucket("b", "alice")
+    assert (await engine.set_versioning("b", "Suspended")).versioning == "Suspended"
+    await put(engine, "b", "k", b"1")
+    await put(engine, "b", "k", b"2")
+    assert [v.version_id for v in engine.list_versions("b").versions] == [NULL_VERSION]
+    with pytest.raises(errors.MalformedXML):
+        await engine.set_versioning("b", "")  # never back to unversioned
+
+
+async def test_list_versions_pages_inside_one_key(engine: Engine) -> None:
+    await _versioned(engine)
+    made = [await put(engine, "b", "k", b"%d" % i) for i in range(5)]
+    marker = await engine.delete_object("b", "k")
+    assert marker is not None
+    await put(engine, "b", "z", b"z")
+    expected = [marker.version_id] + [v.version_id for v in reversed(made)]
+    pages, key_marker, vid_marker = [], "", ""
+    while True:
+        page = engine.list_versions("b", "", "", key_marker, vid_marker, max_keys=2)
+        pages.append([(v.key, v.version_id, v.is_latest, v.delete_marker) for v in page.versions])
+        if not page.is_truncated:
+            break
+        last = page.versions[-1]
+        assert (page.next_key_marker, page.next_version_id_marker) == (last.key, last.version_id)
+        key_marker, vid_marker = page.next_key_marker or "", page.next_version_id_marker or ""
+    flat = [entry for page in pages for entry in page]
+    assert [e[1] for e in flat if e[0] == "k"] == expected
+    assert [len(p) for p in pages] == [2, 2, 2, 1]
+    assert [e[2] for e in flat if e[0] == "k"] == [True] + [False] * 5
+    assert flat[0][3] is True and flat[-1][0] == "z"
+
+
+async def test_list_versions_from_the_null_version(engine: Engine) -> None:
+    await engine.create_bucket("b", "alice")
+    await put(engine, "b", "a", b"null")
+    await engine.set_versioning("b", "Enabled")
+    newer = await put(engine, "b", "a", b"new")
+    after = await put(engine, "b", "b", b"b")
+    page = engine.list_versions("b", key_marker="a", version_id_marker=newer.version_id)
+    assert [(v.key, v.version_id) for v in page.versions] == [("a", NULL_VERSION), ("b", after.version_id)]
+    page = engine.list_versions("b", key_marker="a", version_id_marker=NULL_VERSION)
+    assert [(v.key, v.version_id) for v in page.versions] == [("b", after.version_id)]

@@ -273,9 +273,9 @@ def test_conditional_delete_is_refused_not_ignored(s3, bucket: str) -> None:
 
 @pytest.mark.parametrize(
     ("extra", "header"),
-    [({"ObjectLockLegalHoldStatus": "ON"}, "x-amz-object-lock-legal-hold"),
+    [({"WebsiteRedirectLocation": "/elsewhere"}, "x-amz-website-redirect-location"),
      ({"ACL": "public-read"}, "x-amz-acl"), ({"GrantRead": 'id="someone"'}, "x-amz-grant-read")],
-    ids=["legal-hold", "public-acl", "grant"],
+    ids=["website-redirect", "public-acl", "grant"],
 )  # fmt: skip
 def test_put_object_refuses_features_it_cannot_honour(s3, bucket: str, extra: dict[str, str],
                                                       header: str) -> None:  # fmt: skip

@@ -93,6 +93,8 @@ InvalidTag = _error("InvalidTag", 400, "The tag provided was not a valid tag.")
 InvalidPartNumber = _error("InvalidPartNumber", 416, "The requested partnumber is not satisfiable")
 BadRequest = _error("BadRequest", 400, "Bad Request")  # tag count limits: raised with AWS's own message
 MissingRequestBodyError = _error("MissingRequestBodyError", 400, "Request Body is empty")
+NoSuchObjectLockConfiguration = _error("NoSuchObjectLockConfiguration", 404, "The specified object does not have a ObjectLock configuration")  # noqa: E501
+IllegalVersioningConfigurationException = _error("IllegalVersioningConfigurationException", 400, "The Versioning element must be specified")  # noqa: E501
 # fmt: on
 
 

@@ -51,6 +51,14 @@ class Operation(Enum):
     PutBucketTagging = "PutBucketTagging"
     GetBucketTagging = "GetBucketTagging"
     DeleteBucketTagging = "DeleteBucketTagging"
+    # versioning and Object Lock
+    PutBucketVersioning = "PutBucketVersioning"
+    PutObjectLockConfiguration = "PutObjectLockConfiguration"
+    GetObjectLockConfiguration = "GetObjectLockConfiguration"
+    PutObjectRetention = "PutObjectRetention"
+    GetObjectRetention = "GetObjectRetention"
+    PutObjectLegalHold = "PutObjectLegalHold"
+    GetObjectLegalHold = "GetObjectLegalHold"
     # anything else S3 has but aerostore does not implement yet
     Unsupported = "Unsupported"
 
@@ -85,6 +93,10 @@ _ACTIONS = {
     # AWS has no s3:DeleteBucketTagging action. With a versionId, the object tagging operations
     # also need s3:{Put,Get,Delete}ObjectVersionTagging; access.py (issue 6) will refine that.
     Operation.DeleteBucketTagging: "s3:PutBucketTagging",
+    Operation.PutObjectLockConfiguration: "s3:PutBucketObjectLockConfiguration",
+    Operation.GetObjectLockConfiguration: "s3:GetBucketObjectLockConfiguration",
+    # A GOVERNANCE bypass (x-amz-bypass-governance-retention on DeleteObject(s) and
+    # PutObjectRetention) also needs s3:BypassGovernanceRetention: the root user only, until policies.
 }
 
 _KINDS = {
@@ -107,4 +119,9 @@ _KINDS = {
     Operation.PutBucketTagging: Kind.OWNER,
     Operation.GetBucketTagging: Kind.OWNER,
     Operation.DeleteBucketTagging: Kind.OWNER,
+    Operation.PutBucketVersioning: Kind.OWNER,
+    Operation.PutObjectLockConfiguration: Kind.OWNER,
+    Operation.GetObjectLockConfiguration: Kind.OWNER,
+    Operation.PutObjectRetention: Kind.WRITE,
+    Operation.PutObjectLegalHold: Kind.WRITE,
 }

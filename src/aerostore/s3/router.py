@@ -19,11 +19,19 @@ MAX_KEY_BYTES = 1024
 # they answer NotImplemented rather than being mistaken for a plain GET/PUT.
 _BUCKET_SUBRESOURCES = {
     "accelerate", "acl", "analytics", "cors", "encryption", "intelligent-tiering", "inventory",
-    "lifecycle", "logging", "metrics", "notification", "object-lock", "ownershipControls", "policy",
-    "policyStatus", "publicAccessBlock", "replication", "requestPayment", "website",
-    "versioning", "metadataTable",
+    "lifecycle", "logging", "metrics", "notification", "ownershipControls", "policy",
+    "policyStatus", "publicAccessBlock", "replication", "requestPayment", "website", "metadataTable",
 }  # fmt: skip
-_OBJECT_SUBRESOURCES = {"acl", "retention", "legal-hold", "torrent", "restore", "select"}
+_OBJECT_SUBRESOURCES = {"acl", "torrent", "restore", "select"}
+# Sub-resources served, by method: bucket configurations and an object version's lock.
+_BUCKET_CONFIGS = {
+    "versioning": {"GET": Op.GetBucketVersioning, "PUT": Op.PutBucketVersioning},
+    "object-lock": {"GET": Op.GetObjectLockConfiguration, "PUT": Op.PutObjectLockConfiguration},
+}
+_OBJECT_LOCKS = {
+    "retention": {"GET": Op.GetObjectRetention, "PUT": Op.PutObjectRetention},
+    "legal-hold": {"GET": Op.GetObjectLegalHold, "PUT": Op.PutObjectLegalHold},
+}
 _BUCKET_TAGGING = {"GET": Op.GetBucketTagging, "PUT": Op.PutBucketTagging, "DELETE": Op.DeleteBucketTagging}
 _OBJECT_TAGGING = {"GET": Op.GetObjectTagging, "PUT": Op.PutObjectTagging, "DELETE": Op.DeleteObjectTagging}
 
@@ -69,14 +77,22 @@ def route(
     return Route(op, bucket, key)
 
 
+def _sub_op(method: str, query: Mapping[str, str], table: dict[str, dict[str, Op]]) -> Op | None:
+    """The operation of the first sub-resource of ``table`` in the query; None if there is none."""
+    for name, ops in table.items():
+        if name in query:
+            return ops.get(method, Op.Unsupported)
+    return None
+
+
 def _bucket_op(method: str, query: Mapping[str, str]) -> Op:
     if "tagging" in query and not _BUCKET_SUBRESOURCES & query.keys():
         return _BUCKET_TAGGING.get(method, Op.Unsupported)
+    if (config := _sub_op(method, query, _BUCKET_CONFIGS)) is not None:
+        return config
     if method == "GET":
         if "location" in query:
             return Op.GetBucketLocation
-        if "versioning" in query:
-            return Op.GetBucketVersioning
         if "versions" in query:
             return Op.ListObjectVersions
         if "uploads" in query:
@@ -98,6 +114,8 @@ def _bucket_op(method: str, query: Mapping[str, str]) -> Op:
 def _object_op(method: str, query: Mapping[str, str], headers: Mapping[str, str]) -> Op:
     if _OBJECT_SUBRESOURCES & query.keys() or ("attributes" in query and method != "GET"):
         return Op.Unsupported
+    if (lock := _sub_op(method, query, _OBJECT_LOCKS)) is not None:
+        return lock
     if "tagging" in query:
         return _OBJECT_TAGGING.get(method, Op.Unsupported)
     if method == "GET":

@@ -39,6 +39,18 @@ CASES = [
     ("PUT", "/b", {"tagging": ""}, {}, Op.PutBucketTagging),
     ("DELETE", "/b", {"tagging": ""}, {}, Op.DeleteBucketTagging),
     ("POST", "/b", {"tagging": ""}, {}, Op.Unsupported),
+    ("GET", "/b", {"versioning": ""}, {}, Op.GetBucketVersioning),
+    ("PUT", "/b", {"versioning": ""}, {}, Op.PutBucketVersioning),
+    ("DELETE", "/b", {"versioning": ""}, {}, Op.Unsupported),
+    ("GET", "/b", {"object-lock": ""}, {}, Op.GetObjectLockConfiguration),
+    ("PUT", "/b", {"object-lock": ""}, {}, Op.PutObjectLockConfiguration),
+    ("DELETE", "/b", {"object-lock": ""}, {}, Op.Unsupported),
+    ("GET", "/b/k", {"retention": ""}, {}, Op.GetObjectRetention),
+    ("PUT", "/b/k", {"retention": "", "versionId": "v"}, {}, Op.PutObjectRetention),
+    ("DELETE", "/b/k", {"retention": ""}, {}, Op.Unsupported),
+    ("GET", "/b/k", {"legal-hold": "", "versionId": "v"}, {}, Op.GetObjectLegalHold),
+    ("PUT", "/b/k", {"legal-hold": ""}, {}, Op.PutObjectLegalHold),
+    ("POST", "/b/k", {"legal-hold": ""}, {}, Op.Unsupported),
     ("PATCH", "/b/k", {}, {}, Op.Unsupported),
 ]
 

@@ -14,8 +14,10 @@ from aerostore.s3.handlers import (
     multipart_complete,
     object_attributes,
     object_get,
+    object_lock,
     object_put,
     tagging,
+    versioning,
 )
 from aerostore.s3.operations import Operation as Op
 from aerostore.s3.request import S3Request
@@ -50,4 +52,11 @@ HANDLERS: dict[Op, Callable[[S3Request], Awaitable[Result]]] = {
     Op.PutBucketTagging: tagging.put_bucket_tagging,
     Op.GetBucketTagging: tagging.get_bucket_tagging,
     Op.DeleteBucketTagging: tagging.delete_bucket_tagging,
+    Op.PutBucketVersioning: versioning.put_bucket_versioning,
+    Op.PutObjectLockConfiguration: object_lock.put_object_lock_configuration,
+    Op.GetObjectLockConfiguration: object_lock.get_object_lock_configuration,
+    Op.PutObjectRetention: object_lock.put_object_retention,
+    Op.GetObjectRetention: object_lock.get_object_retention,
+    Op.PutObjectLegalHold: object_lock.put_object_legal_hold,
+    Op.GetObjectLegalHold: object_lock.get_object_legal_hold,
 }

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from email.utils import formatdate, parsedate_to_datetime
 
 from aerostore.auth import checksums
-from aerostore.s3 import errors, tags
+from aerostore.s3 import errors, retention, tags
 from aerostore.storage.model import NULL_VERSION, Conditions, ObjectAttrs, ObjectVersion
 
 NOT_IMPLEMENTED_HEADER = "A header you provided implies functionality that is not implemented"
@@ -24,8 +25,6 @@ SSE_HEADERS = ("x-amz-server-side-encryption", "x-amz-server-side-encryption-cus
 # Object write headers asking for features a later issue brings; honouring them silently would be a
 # wrong success (an object believed locked or shared that is not).
 LATER_FEATURE_HEADERS = (
-    # Object Lock: issue 3
-    "x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date", "x-amz-object-lock-legal-hold",
     # ACL grants: issue 6
     "x-amz-grant-read", "x-amz-grant-read-acp", "x-amz-grant-write-acp", "x-amz-grant-full-control",
     # website hosting: not planned
@@ -47,7 +46,7 @@ def parse_http_date(value: str) -> float | None:
 
 
 def refuse_unsupported(headers: Mapping[str, str]) -> None:
-    """Encryption, ACL grants and locks we cannot honour are refused rather than silently ignored."""
+    """Encryption and ACL grants we cannot honour are refused rather than silently ignored."""
     if any(name in headers for name in SSE_HEADERS):
         raise errors.NotImplemented("Server-side encryption is not supported")
     for name in LATER_FEATURE_HEADERS:
@@ -110,6 +109,7 @@ def attrs_from_headers(headers: Mapping[str, str]) -> ObjectAttrs:
         checksum_algorithm=checksum_algorithm(headers),
         checksum_type=checksum_type,
         tags=tags.parse_header(headers.get(X_AMZ_TAGGING)),
+        **retention.lock_from_headers(headers, time.time()),
     )
 
 
@@ -171,6 +171,7 @@ def object_headers(version: ObjectVersion, *, with_checksums: bool = False) -> d
         headers["x-amz-storage-class"] = version.attrs.storage_class
     if version.attrs.tags:
         headers[X_AMZ_TAGGING_COUNT] = str(len(version.attrs.tags))
+    headers.update(retention.lock_headers(version.retention_mode, version.retain_until, version.legal_hold))
     if with_checksums:
         headers.update(checksum_headers(version))
     return headers

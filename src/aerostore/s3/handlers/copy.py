@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import time
 from collections.abc import Mapping
 from urllib.parse import parse_qsl, unquote
 
 from aerostore.http.context import Result
-from aerostore.s3 import errors, tags, xml
+from aerostore.s3 import errors, retention, tags, xml
+from aerostore.s3.handlers import object_lock
 from aerostore.s3.handlers.common import (
     X_AMZ_TAGGING,
     attrs_from_headers,
@@ -124,7 +126,9 @@ async def copy_object(req: S3Request) -> Result:
                 "attributes."
             )
     attrs = dataclasses.replace(attrs, tags=copied_tags)
-    req.engine.get_bucket(req.bucket)
+    # A copy never keeps the source's lock; it gets what its own headers ask for.
+    attrs = dataclasses.replace(attrs, **retention.lock_from_headers(req.headers, time.time()))
+    object_lock.check_write(req, req.engine.get_bucket(req.bucket), attrs)
     version = await req.engine.copy_object(source, req.bucket, req.key, attrs, write_conditions(req.headers))
     headers = {}
     if source.version_id != NULL_VERSION:

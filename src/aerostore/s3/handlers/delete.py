@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from aerostore.http.context import Result
 from aerostore.s3 import errors, xml
+from aerostore.s3.handlers import object_lock
 from aerostore.s3.handlers.common import NOT_IMPLEMENTED_HEADER, require_integrity_header
 from aerostore.s3.request import S3Request
 from aerostore.s3.router import MAX_KEY_BYTES
@@ -26,7 +27,7 @@ def _outcome_headers(deleted: ObjectVersion | None, asked_version: str | None) -
         return headers
     if deleted.delete_marker:
         headers["x-amz-delete-marker"] = "true"
-    if deleted.version_id != NULL_VERSION or asked_version is not None:
+    if deleted.version_id != NULL_VERSION or asked_version is not None or deleted.delete_marker:
         headers["x-amz-version-id"] = deleted.version_id
     return headers
 
@@ -41,7 +42,8 @@ async def delete_object(req: S3Request) -> Result:
             raise _refuse_conditions(header)
     version_id = req.query.get("versionId")
     req.engine.get_bucket(req.bucket)
-    deleted = await req.engine.delete_object(req.bucket, req.key, version_id)
+    bypass = object_lock.bypass_governance(req)
+    deleted = await req.engine.delete_object(req.bucket, req.key, version_id, bypass_governance=bypass)
     audit = {"version_id": deleted.version_id if deleted else version_id}
     return Result(status=204, headers=_outcome_headers(deleted, version_id), audit=audit)
 
@@ -82,7 +84,9 @@ async def delete_objects(req: S3Request) -> Result:
     quiet, items = _parse_delete(await req.xml_body(limit=2 * 1024 * 1024))
     req.engine.get_bucket(req.bucket)
     valid = [(k, v) for k, v in items if len(k.encode("utf-8", "surrogatepass")) <= MAX_KEY_BYTES]
-    outcomes = dict(zip(valid, await req.engine.delete_objects(req.bucket, valid), strict=True))
+    bypass = object_lock.bypass_governance(req)
+    done = await req.engine.delete_objects(req.bucket, valid, bypass_governance=bypass)
+    outcomes = dict(zip(valid, done, strict=True))
     entries = []
     for key, asked in items:
         outcome = outcomes.get((key, asked), errors.KeyTooLongError())

@@ -10,6 +10,7 @@ from dataclasses import replace
 from aerostore.auth import checksums
 from aerostore.http.context import Result
 from aerostore.s3 import errors, xml
+from aerostore.s3.handlers import object_lock
 from aerostore.s3.handlers.common import attrs_from_headers
 from aerostore.s3.handlers.copy import copy_range, copy_source
 from aerostore.s3.handlers.listing import max_keys
@@ -60,7 +61,7 @@ def _checked_checksum_type(attrs: ObjectAttrs) -> ObjectAttrs:
 
 async def create_multipart_upload(req: S3Request) -> Result:
     attrs = _checked_checksum_type(attrs_from_headers(req.headers))
-    req.engine.get_bucket(req.bucket)
+    object_lock.check_write(req, req.engine.get_bucket(req.bucket), attrs)
     upload = await req.engine.create_upload(req.bucket, req.key, attrs)
     headers = dict(XML)
     if attrs.checksum_algorithm and attrs.checksum_type:
@@ -73,6 +74,7 @@ async def create_multipart_upload(req: S3Request) -> Result:
 async def upload_part(req: S3Request) -> Result:
     number = _part_number(req)
     upload = _upload(req)
+    object_lock.check_part(req, upload.attrs)
     part = await req.engine.put_part(upload, number, req.body(upload.attrs.checksum_algorithm))
     headers = {"etag": f'"{part.etag}"'}
     headers.update({checksums.header_name(alg): value for alg, value in part.checksums.items()})

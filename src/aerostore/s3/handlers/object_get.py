@@ -12,7 +12,7 @@ from aerostore.http.context import Result
 from aerostore.s3 import errors
 from aerostore.s3.handlers.common import etag_matches, http_date, object_headers, parse_http_date
 from aerostore.s3.request import S3Request
-from aerostore.storage.model import ObjectVersion
+from aerostore.storage.model import NULL_VERSION, ObjectVersion
 
 _RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 RESPONSE_OVERRIDES = {
@@ -103,11 +103,21 @@ def resolve(req: S3Request) -> ObjectVersion:
     return version
 
 
+def _names_null_version(req: S3Request) -> bool:
+    """A null version is named "null" when asked for by id or when its bucket has versioning, as S3 does.
+
+    In a bucket that never had versioning an object has no version id to give.
+    """
+    return "versionId" in req.query or bool(req.engine.get_bucket(req.bucket).versioning)
+
+
 async def get_object(req: S3Request, *, head: bool = False) -> Result:
     version = resolve(req)
     check_preconditions(req.headers, version)
     checksum_mode = req.headers.get("x-amz-checksum-mode", "").upper() == "ENABLED"
     headers = object_headers(version, with_checksums=checksum_mode)
+    if version.version_id == NULL_VERSION and _names_null_version(req):
+        headers["x-amz-version-id"] = NULL_VERSION
     part = req.query.get("partNumber")
     if part is not None and "range" in req.headers:
         raise errors.InvalidRequest("Cannot specify both Range header and partNumber query parameter")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aerostore.http.context import Result
+from aerostore.s3.handlers import object_lock
 from aerostore.s3.handlers.common import attrs_from_headers, checksum_headers, write_conditions
 from aerostore.s3.request import S3Request
 from aerostore.storage.model import NULL_VERSION, ObjectVersion
@@ -20,7 +21,8 @@ def write_headers(version: ObjectVersion) -> dict[str, str]:
 async def put_object(req: S3Request) -> Result:
     attrs = attrs_from_headers(req.headers)
     conditions = write_conditions(req.headers)
-    req.engine.get_bucket(req.bucket)  # NoSuchBucket before a byte of the body is read
+    bucket = req.engine.get_bucket(req.bucket)  # NoSuchBucket before a byte of the body is read
+    object_lock.check_write(req, bucket, attrs, has_body=True)
     version = await req.engine.put_object(req.bucket, req.key, req.body(), attrs, conditions)
     audit = {"bytes_received": version.size, "version_id": version.version_id}
     return Result(headers=write_headers(version), audit=audit)
