@@ -10,30 +10,20 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
+from auth_test_keys import AK, KEYS, SECRET, Keys
 from botocore.auth import S3SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from aerostore.auth import presign, sigv4
-from aerostore.auth.sigv4 import AuthResult, Principal
+from aerostore.auth.sigv4 import AuthResult
 from aerostore.s3 import errors
 
-AK, SECRET, HOST = "AKIDTEST", "s3cr3t/+key", "localhost:9000"
+HOST = "localhost:9000"
 
 Request = tuple[str, str, str, dict[str, str]]
 
 
-class Keys:
-    def __init__(self, secrets: dict[str, str]) -> None:
-        self.secrets = secrets
-
-    def secret_for(self, access_key: str) -> tuple[str, Principal] | None:
-        if access_key not in self.secrets:
-            return None
-        return self.secrets[access_key], Principal(access_key, "alice", False)
-
-
-KEYS = Keys({AK: SECRET})
 
 
 def presigned(method: str, path: str = "/bucket/key", *, expires: int = 3600) -> Request:

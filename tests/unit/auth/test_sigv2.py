@@ -11,30 +11,18 @@ from urllib.parse import quote, urlsplit
 
 import boto3
 import pytest
+from auth_test_keys import AK, ALICE, KEYS, SECRET, Keys
 from botocore.auth import HmacV1Auth, HmacV1QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from aerostore.auth import sigv2, sigv4
-from aerostore.auth.sigv4 import AuthResult, Principal
+from aerostore.auth.sigv4 import AuthResult
 from aerostore.s3 import errors
 
-AK, SECRET = "AKIDTEST", "s3cr3t/+key"
 ENDPOINT, HOST = "http://127.0.0.1:9000", "127.0.0.1:9000"
-ALICE = Principal(access_key=AK, user="alice", is_root=False)
 
 
-class Keys:
-    def __init__(self, secrets: dict[str, str]) -> None:
-        self.secrets = secrets
-
-    def secret_for(self, access_key: str) -> tuple[str, Principal] | None:
-        if access_key not in self.secrets:
-            return None
-        return self.secrets[access_key], Principal(access_key, "alice", False)
-
-
-KEYS = Keys({AK: SECRET})
 # boto3 at default settings, as a user points it at aerostore.
 S3: Any = boto3.client(
     "s3",

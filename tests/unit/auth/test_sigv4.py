@@ -7,6 +7,7 @@ import time
 from urllib.parse import quote, urlsplit
 
 import pytest
+from auth_test_keys import AK, ALICE, KEYS, SECRET, Keys
 from botocore.auth import S3SigV4Auth, S3SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
@@ -16,21 +17,9 @@ from aerostore.auth import sigv4
 from aerostore.auth.sigv4 import AuthResult, Principal
 from aerostore.s3 import errors
 
-AK, SECRET, HOST = "AKIDTEST", "s3cr3t/+key", "localhost:9000"
-ALICE = Principal(access_key=AK, user="alice", is_root=False)
+HOST = "localhost:9000"
 
 
-class Keys:
-    def __init__(self, secrets: dict[str, str]) -> None:
-        self.secrets = secrets
-
-    def secret_for(self, access_key: str) -> tuple[str, Principal] | None:
-        if access_key not in self.secrets:
-            return None
-        return self.secrets[access_key], Principal(access_key, "alice", False)
-
-
-KEYS = Keys({AK: SECRET})
 
 
 def signed(
