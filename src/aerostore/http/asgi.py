@@ -175,6 +175,10 @@ def _host_id(ctx: RequestContext) -> bytes:
     return base64.b64encode(ctx.request_id.encode() * 3)
 
 
+def _next_chunk(body: Iterator[bytes]) -> bytes | None:
+    return next(body, None)
+
+
 def _close(body: object) -> None:
     close = getattr(body, "close", None)
     if close is not None:
@@ -198,10 +202,9 @@ async def _send_sync_stream(body: Iterator[bytes], length: int, send: Send) -> N
         for i, chunk in enumerate(chunks or [b""]):
             await send({"type": "http.response.body", "body": chunk, "more_body": i < last})
         return
-    done = object()
     try:
-        while (chunk := await asyncio.to_thread(next, body, done)) is not done:
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        while (piece := await asyncio.to_thread(_next_chunk, body)) is not None:
+            await send({"type": "http.response.body", "body": piece, "more_body": True})
     finally:
         _close(body)
     await send({"type": "http.response.body", "body": b""})

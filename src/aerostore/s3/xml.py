@@ -11,7 +11,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
-import defusedxml.ElementTree as SafeET
+import defusedxml.ElementTree as SafeET  # type: ignore[import-untyped]
 from defusedxml import DefusedXmlException
 
 from aerostore.s3 import errors
@@ -77,7 +77,7 @@ def parse(body: bytes, root: str) -> ET.Element:
     if not body.strip():
         raise errors.MalformedXML()
     try:
-        element = SafeET.fromstring(body)
+        element: ET.Element = SafeET.fromstring(body)
     except (ET.ParseError, DefusedXmlException, ValueError):
         raise errors.MalformedXML() from None
     for node in element.iter():

@@ -121,6 +121,7 @@ async def get_object(req: S3Request, *, head: bool = False) -> Result:
     part = req.query.get("partNumber")
     if part is not None and "range" in req.headers:
         raise errors.InvalidRequest("Cannot specify both Range header and partNumber query parameter")
+    span: tuple[int, int] | None
     if part is not None:
         span = _part_range(version, part)
     else:
