@@ -62,7 +62,9 @@ _SIZED = frozenset({"s3:ObjectCreated", "s3:ObjectRestore", "s3:LifecycleTransit
 _TAGGED = frozenset({"s3:ObjectCreated", "s3:ObjectRestore", "s3:LifecycleTransition", "s3:ObjectTagging",
                      "s3:ObjectAcl"})  # fmt: skip
 _UNSEQUENCED = frozenset({"s3:ObjectTagging", "s3:ObjectAcl"})
-_EXTENDED = frozenset({"s3:ObjectTagging", "s3:ObjectAcl", "s3:LifecycleExpiration", "s3:LifecycleTransition"})
+_EXTENDED = frozenset(
+    {"s3:ObjectTagging", "s3:ObjectAcl", "s3:LifecycleExpiration", "s3:LifecycleTransition"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +115,11 @@ def event_time(epoch: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{ms:03d}Z"
 
 
+def _event_version(name: EventName) -> str:
+    extended = name.family in _EXTENDED or name is EventName.OBJECT_RESTORE_DELETE
+    return EVENT_VERSION_EXTENDED if extended else EVENT_VERSION
+
+
 def _object_fields(name: EventName, obj: ObjectState) -> dict[str, Any]:
     fields: dict[str, Any] = {"key": encode_key(obj.key)}
     family = name.family
@@ -132,7 +139,7 @@ def event_record(
 ) -> dict[str, Any]:
     """One entry of ``Records`` for ``name`` on ``bucket``/``obj``, ready for ``json.dumps``."""
     return {
-        "eventVersion": EVENT_VERSION_EXTENDED if name.family in _EXTENDED else EVENT_VERSION,
+        "eventVersion": _event_version(name),
         "eventSource": EVENT_SOURCE,
         "awsRegion": origin.region,
         "eventTime": event_time(epoch),
@@ -161,7 +168,7 @@ def event_message(
     return {"Records": [record]}
 
 
-def test_event_message(bucket: str, *, request_id: str, host_id: str, epoch: float) -> dict[str, str]:
+def s3_test_event(bucket: str, *, request_id: str, host_id: str, epoch: float) -> dict[str, str]:
     """The ``s3:TestEvent`` message S3 sends to each destination when a configuration is saved."""
     return {
         "Service": "Amazon S3",
@@ -171,6 +178,3 @@ def test_event_message(bucket: str, *, request_id: str, host_id: str, epoch: flo
         "RequestId": request_id,
         "HostId": host_id,
     }
-
-
-test_event_message.__test__ = False  # type: ignore[attr-defined]  # not a pytest test despite the name
