@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from aerostore.s3 import errors
 from aerostore.storage.meta import rows
-from aerostore.storage.model import ListPage, Part, Upload, VersionsPage
+from aerostore.storage.model import ListPage, ObjectVersion, Part, Upload, VersionsPage
 from aerostore.storage.versions import check_version_id
 
 _MAX_CHAR = "\U0010ffff"
@@ -143,13 +143,8 @@ def list_objects(
             start_after,
             max_keys,
         )
-    last = entries[-1] if truncated else None
-    return ListPage(
-        objects=[rows.to_version(e) for e in entries if not isinstance(e, str)],
-        common_prefixes=[e for e in entries if isinstance(e, str)],
-        is_truncated=truncated,
-        next_marker=None if last is None else last if isinstance(last, str) else last["key"],
-    )
+    versions, prefixes, next_key, _ = _page(entries, truncated)
+    return ListPage(objects=versions, common_prefixes=prefixes, is_truncated=truncated, next_marker=next_key)
 
 
 def list_versions(
@@ -177,14 +172,28 @@ def list_versions(
         entries, truncated = walk(
             fetch, lambda r: Cursor(r["key"], tie=r["seq"]), prefix, delimiter, cursor, key_marker, max_keys
         )
-    last = entries[-1] if truncated else None
+    versions, prefixes, next_key, next_version_id = _page(entries, truncated)
     return VersionsPage(
-        versions=[rows.to_version(e) for e in entries if not isinstance(e, str)],
-        common_prefixes=[e for e in entries if isinstance(e, str)],
+        versions=versions,
+        common_prefixes=prefixes,
         is_truncated=truncated,
-        next_key_marker=None if last is None else last if isinstance(last, str) else last["key"],
-        next_version_id_marker=None if last is None or isinstance(last, str) else last["version_id"],
+        next_key_marker=next_key,
+        next_version_id_marker=next_version_id,
     )
+
+
+def _page(
+    entries: list[sqlite3.Row | str], truncated: bool
+) -> tuple[list[ObjectVersion], list[str], str | None, str | None]:
+    """Split walked entries into versions and common prefixes, with the markers of a truncated page."""
+    versions = [rows.to_version(e) for e in entries if not isinstance(e, str)]
+    prefixes = [e for e in entries if isinstance(e, str)]
+    last = entries[-1] if truncated else None
+    if last is None:
+        return versions, prefixes, None, None
+    if isinstance(last, str):
+        return versions, prefixes, last, None
+    return versions, prefixes, last["key"], last["version_id"]
 
 
 def _versions_start(
