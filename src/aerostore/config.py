@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from dataclasses import dataclass
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 DEFAULT_ADDRESS = "127.0.0.1:9000"
 DEFAULT_DATA_DIR = "./aerostore-data"
@@ -31,6 +34,8 @@ class Config:
     tls_key: Path | None = None
     fsync: bool = True
     blueprint: Path | None = None
+    # The ``[targets]`` table of the server config file: external event destinations.
+    targets: Mapping[str, Any] = field(default_factory=dict)
 
 
 def parse_address(address: str) -> tuple[str, int]:
@@ -59,3 +64,14 @@ def root_credentials(data_dir: Path) -> Credentials:
         f.flush()
         os.fsync(f.fileno())
     return creds
+
+
+def read_config_file(path: Path | None) -> dict[str, Any]:
+    """The server config file (TOML); only ``[targets]`` is read from it so far."""
+    if path is None:
+        return {}
+    data = tomllib.loads(path.read_text())
+    unknown = set(data) - {"targets"}
+    if unknown:
+        raise ValueError(f"{path}: unknown section(s) {', '.join(sorted(unknown))}")
+    return data

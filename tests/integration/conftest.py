@@ -103,3 +103,23 @@ def aws_env(server: Server, tmp_path: Path) -> dict[str, str]:
         AWS_CONFIG_FILE=str(tmp_path / "no-config"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "no-creds"),
     )  # fmt: skip
     return env
+
+
+def sqs_client_for(srv: Server, **kwargs: object) -> object:
+    """boto3's SQS client at its default settings (JSON protocol), at the same endpoint as S3."""
+    return boto3.client(
+        "sqs", endpoint_url=srv.endpoint, aws_access_key_id=ROOT_USER, aws_secret_access_key=ROOT_PASSWORD,
+        region_name="us-east-1", **kwargs,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def sqs(server: Server):  # type: ignore[no-untyped-def]
+    return sqs_client_for(server)
+
+
+@pytest.fixture
+def queue_url(sqs) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    url: str = sqs.create_queue(QueueName=f"test-{uuid.uuid4().hex[:16]}")["QueueUrl"]
+    yield url
+    sqs.delete_queue(QueueUrl=url)

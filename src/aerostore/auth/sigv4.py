@@ -123,6 +123,7 @@ class Request:
     now: float
     max_skew: float
     host_bucket: str = ""  # the bucket named by a virtual-hosted-style Host header
+    service: str = SERVICE  # the service the credential scope must name
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,16 +221,18 @@ def verify(
     *,
     max_skew: float = 900,
     host_bucket: str = "",
+    service: str = SERVICE,
 ) -> AuthResult:
     """Authenticate a request by its Authorization header, its presigned query, or as anonymous.
 
     ``raw_path`` is the path as sent (percent-encoded, decoded from the wire as UTF-8) and
     ``headers`` has lower-case names, repeated headers joined by ",". ``host_bucket`` is the
     bucket a virtual-hosted-style Host header names ("" for path style): only SigV2 signs it.
+    ``service`` is the service a SigV4 credential scope must name ("sqs" for the queue API).
     Raises the ``errors`` class AWS would answer with.
     """
     params = {unquote(name): unquote(value) for name, value in split_query(query_string)}
-    req = Request(method, raw_path, query_string, headers, params, now, max_skew, host_bucket)
+    req = Request(method, raw_path, query_string, headers, params, now, max_skew, host_bucket, service)
     has_header = AUTHORIZATION in headers
     if has_header + presign.is_presigned(params) + sigv2.is_presigned(params) > 1:
         raise errors.InvalidArgument(_ONE_MECHANISM)
@@ -267,7 +270,7 @@ def _from_header(req: Request) -> Signed:
         raise errors.AuthorizationHeaderMalformed(
             _MALFORMED + "it must have Credential, SignedHeaders, Signature."
         )
-    credential = parse_credential(fields["Credential"], errors.AuthorizationHeaderMalformed)
+    credential = parse_credential(fields["Credential"], errors.AuthorizationHeaderMalformed, req.service)
     signed_headers = parse_signed_headers(fields["SignedHeaders"], errors.AuthorizationHeaderMalformed)
     amz_date, stamp = _request_date(req.headers)
     if X_AMZ_CONTENT_SHA256 not in req.headers:
@@ -328,8 +331,8 @@ def _candidates(req: Request, signed: Signed) -> Iterator[tuple[str, str]]:
 # ---- parsing the pieces ----
 
 
-def parse_credential(value: str, error: type[errors.S3Error]) -> Credential:
-    """``AKID/YYYYMMDD/region/s3/aws4_request``; any region is accepted, as clients sign with any."""
+def parse_credential(value: str, error: type[errors.S3Error], service: str = SERVICE) -> Credential:
+    """``AKID/YYYYMMDD/region/<service>/aws4_request``; any region is accepted, as clients sign with any."""
     prefix = _PREFIXES[error]
     parts = value.rsplit("/", 4)
     if len(parts) != 5 or not parts[0] or not re.fullmatch(r"\d{8}", parts[1]) or not parts[2]:
@@ -337,8 +340,8 @@ def parse_credential(value: str, error: type[errors.S3Error]) -> Credential:
             prefix + 'the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/'
             'aws4_request".'
         )
-    if parts[3] != SERVICE:
-        raise error(prefix + f'incorrect service "{parts[3]}". This endpoint belongs to "{SERVICE}".')
+    if parts[3] != service:
+        raise error(prefix + f'incorrect service "{parts[3]}". This endpoint belongs to "{service}".')
     if parts[4] != TERMINATOR:
         raise error(prefix + f'incorrect terminal "{parts[4]}". This endpoint uses "{TERMINATOR}".')
     return Credential(parts[0], parts[1], parts[2], parts[3])

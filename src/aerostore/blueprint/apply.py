@@ -19,18 +19,27 @@ Applying is idempotent and only ever adds what is missing:
   images. Turning it on cannot lock anything already stored (a default retention applies to
   new versions only), so no existing object becomes undeletable; it does make the bucket
   keep every version from then on, and it cannot be undone, as on S3. It is logged.
+
+``[queues.<role>]`` declares an embedded queue (``AEROSTORE_<ROLE>_QUEUE`` renames it), with
+an optional ``dead_letter`` (another queue's role) and ``max_receive_count``; a queue that
+exists is left as it is. ``[[buckets.<role>.notifications]]`` sends a bucket's events to a
+queue role or a target ARN; it is applied only while the bucket has no notification
+configuration at all, so one changed through the S3 API is never overwritten.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from aerostore.events import filters
 from aerostore.features.object_lock import MAX_DAYS, MAX_YEARS, MODES, DefaultRetention
 from aerostore.s3 import errors
 from aerostore.s3.names import validate_bucket_name
@@ -41,28 +50,81 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
+class NotificationSpec:
+    """One queue configuration: events of a bucket to a queue role (or a target ARN)."""
+
+    id: str
+    destination: str
+    events: tuple[str, ...]
+    prefix: str = ""
+    suffix: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class BucketSpec:
     role: str
     name: str
     purpose: str
     object_lock: DefaultRetention | None = None  # None: no Object Lock
+    notifications: tuple[NotificationSpec, ...] = ()
 
 
-def load(path: Path | None = None) -> list[BucketSpec]:
-    """The bucket specs of ``path`` (default: the packaged file), with the environment's overrides."""
+@dataclass(frozen=True, slots=True)
+class QueueSpec:
+    role: str
+    name: str
+    attributes: dict[str, str] = field(default_factory=dict)
+    dead_letter: str | None = None  # the role of its dead-letter queue
+    max_receive_count: int = 5
+
+
+def _read(path: Path | None) -> dict[str, Any]:
     text = (
         path.read_text()
         if path
         else resources.files("aerostore.blueprint").joinpath("default.toml").read_text()
     )
-    data = tomllib.loads(text)
+    return tomllib.loads(text)
+
+
+def load(path: Path | None = None) -> list[BucketSpec]:
+    """The bucket specs of ``path`` (default: the packaged file), with the environment's overrides."""
     specs = []
-    for role, spec in data.get("buckets", {}).items():
+    for role, spec in _read(path).get("buckets", {}).items():
         name = os.environ.get(f"AEROSTORE_{role.upper()}_BUCKET", spec["name"])
         validate_bucket_name(name)
         lock = _object_lock(role, spec.get("object_lock"))
-        specs.append(BucketSpec(role, name, spec.get("purpose", ""), lock))
+        notifications = tuple(_notification(role, n) for n in spec.get("notifications", ()))
+        specs.append(BucketSpec(role, name, spec.get("purpose", ""), lock, notifications))
     return specs
+
+
+def load_queues(path: Path | None = None) -> list[QueueSpec]:
+    """The queue specs of ``path``, dead-letter queues first (a redrive policy names an existing queue)."""
+    specs = []
+    for role, spec in _read(path).get("queues", {}).items():
+        name = os.environ.get(f"AEROSTORE_{role.upper()}_QUEUE", spec["name"])
+        attributes = {str(k): str(v) for k, v in spec.get("attributes", {}).items()}
+        dead_letter, receives = spec.get("dead_letter"), int(spec.get("max_receive_count", 5))
+        specs.append(QueueSpec(role, name, attributes, dead_letter, receives))
+    roles = {s.role for s in specs}
+    for s in specs:
+        if s.dead_letter is not None and s.dead_letter not in roles:
+            raise ValueError(f"queues.{s.role}.dead_letter: no queue has the role {s.dead_letter!r}")
+    return sorted(specs, key=lambda s: s.dead_letter is not None)
+
+
+def _notification(role: str, table: Mapping[str, Any]) -> NotificationSpec:
+    try:
+        return NotificationSpec(
+            id=str(table["id"]),
+            destination=str(table["queue"]),
+            events=tuple(table["events"]),
+            prefix=str(table.get("prefix", "")),
+            suffix=str(table.get("suffix", "")),
+        )
+    except KeyError as missing:
+        raise ValueError(f"buckets.{role}.notifications: {missing} is required") from None
 
 
 def _object_lock(role: str, table: dict[str, Any] | None) -> DefaultRetention | None:
@@ -85,7 +147,29 @@ def _object_lock(role: str, table: dict[str, Any] | None) -> DefaultRetention | 
     return DefaultRetention(mode, days=days, years=years)
 
 
-async def apply(engine: Engine, specs: list[BucketSpec], owner: str, region: str) -> list[str]:
+EnsureQueue = Callable[[str, dict[str, str]], Awaitable[str]]
+
+
+async def apply_queues(ensure_queue: EnsureQueue, specs: list[QueueSpec]) -> dict[str, str]:
+    """Create the missing queues (``ensure_queue(name, attributes) -> ARN``); their ARNs by role."""
+    arns: dict[str, str] = {}
+    for spec in specs:
+        attributes = dict(spec.attributes)
+        if spec.dead_letter is not None:
+            target = arns[spec.dead_letter]
+            redrive = {"deadLetterTargetArn": target, "maxReceiveCount": spec.max_receive_count}
+            attributes["RedrivePolicy"] = json.dumps(redrive, separators=(",", ":"))
+        arns[spec.role] = await ensure_queue(spec.name, attributes)
+    return arns
+
+
+async def apply(
+    engine: Engine,
+    specs: list[BucketSpec],
+    owner: str,
+    region: str,
+    queue_arns: Mapping[str, str] | None = None,
+) -> list[str]:
     """Create what is missing and complete what lacks its declared lock; return the names created."""
     created = []
     for spec in specs:
@@ -96,7 +180,27 @@ async def apply(engine: Engine, specs: list[BucketSpec], owner: str, region: str
             pass
         if spec.object_lock is not None:
             await _ensure_lock(engine, spec.name, spec.object_lock)
+        if spec.notifications:
+            await _ensure_notifications(engine, spec, queue_arns or {})
     return created
+
+
+async def _ensure_notifications(engine: Engine, spec: BucketSpec, queue_arns: Mapping[str, str]) -> None:
+    if engine.notifier.get_configuration(spec.name).queues:
+        return  # configured already, perhaps differently on purpose: leave it
+    queues = []
+    for n in spec.notifications:
+        affixes = (("prefix", n.prefix), ("suffix", n.suffix))
+        rules = [{"Name": name, "Value": value} for name, value in affixes if value]
+        arn = queue_arns.get(n.destination, n.destination)
+        if not arn.startswith("arn:"):
+            raise ValueError(f"buckets.{spec.role}.notifications: no queue has the role {n.destination!r}")
+        queue: dict[str, Any] = {"Id": n.id, "QueueArn": arn, "Events": list(n.events)}
+        if rules:
+            queue["Filter"] = {"Key": {"FilterRules": rules}}
+        queues.append(queue)
+    config = filters.validate({"QueueConfigurations": queues})
+    await engine.notifier.put_configuration(spec.name, config, test_event=False)
 
 
 async def _ensure_lock(engine: Engine, name: str, default: DefaultRetention) -> None:

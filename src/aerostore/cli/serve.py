@@ -9,7 +9,15 @@ import click
 import uvicorn
 
 from aerostore.app import build_app
-from aerostore.config import DEFAULT_ADDRESS, DEFAULT_DATA_DIR, Config, parse_address, root_credentials
+from aerostore.config import (
+    DEFAULT_ADDRESS,
+    DEFAULT_DATA_DIR,
+    Config,
+    parse_address,
+    read_config_file,
+    root_credentials,
+)
+from aerostore.events.targets import load_targets
 
 
 def serve(config: Config) -> None:
@@ -65,6 +73,13 @@ def serve(config: Config) -> None:
     envvar="AEROSTORE_BLUEPRINT",
     help="Architecture file (default: the packaged three-bucket file).",
 )
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, path_type=Path),
+    envvar="AEROSTORE_CONFIG",
+    help="Server config file (TOML): external event targets (docs/notifications-targets.md).",
+)
 @click.option("--no-fsync", is_flag=True, help="Benchmarks only: acknowledge writes before they are durable.")
 def serve_command(
     data_dir: Path,
@@ -74,12 +89,18 @@ def serve_command(
     tls_cert: Path | None,
     tls_key: Path | None,
     blueprint: Path | None,
+    config_file: Path | None,
     no_fsync: bool,
 ) -> None:
     """Run the S3 API with the embedded engine (local disk + SQLite)."""
     if bool(tls_cert) != bool(tls_key):
         raise click.UsageError("--tls-cert and --tls-key go together")
     host, port = parse_address(address)
+    try:
+        settings = read_config_file(config_file)
+        load_targets(settings.get("targets", {}))  # refuse a wrong file now, not at first event
+    except (ValueError, OSError) as exc:  # tomllib.TOMLDecodeError is a ValueError
+        raise click.UsageError(str(exc)) from None
     serve(
         Config(
             data_dir=data_dir,
@@ -91,5 +112,6 @@ def serve_command(
             tls_key=tls_key,
             fsync=not no_fsync,
             blueprint=blueprint,
+            targets=settings.get("targets", {}),
         )
     )

@@ -7,7 +7,7 @@ import base64
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 from aerostore.http.context import RequestContext, Result
@@ -26,6 +26,12 @@ INLINE_READ_LIMIT = 256 * 1024
 
 class Api(Protocol):
     async def handle(self, ctx: RequestContext, receive: Receive) -> Result: ...
+
+
+class RoutedApi(Api, Protocol):
+    """An API sharing the endpoint with the default one: it claims the requests that are its own."""
+
+    def claims(self, ctx: RequestContext) -> bool: ...
 
 
 class Lifecycle(Protocol):
@@ -51,11 +57,16 @@ def error_result(ctx: RequestContext, exc: errors.S3Error) -> Result:
 
 
 class App:
-    """ASGI application: one API (S3 for now) behind the shared request/error boundary."""
+    """ASGI application: the APIs behind the shared request/error boundary.
 
-    def __init__(self, api: Api, services: list[Lifecycle]) -> None:
+    A request goes to the first of ``routes`` that claims it (SQS claims its own by header),
+    otherwise to ``api`` (S3).
+    """
+
+    def __init__(self, api: Api, services: list[Lifecycle], routes: Sequence[RoutedApi] = ()) -> None:
         self.api = api
         self.services = services
+        self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -79,8 +90,9 @@ class App:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         ctx = _context(scope)
         body = _BodyTracker(receive, ctx.headers)
+        api = next((route for route in self.routes if route.claims(ctx)), self.api)
         try:
-            result = await self.api.handle(ctx, body.receive)
+            result = await api.handle(ctx, body.receive)
         except errors.S3Error as exc:
             result = error_result(ctx, exc)
         except Exception:

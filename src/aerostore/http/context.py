@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,11 @@ class RequestContext:
     query_string: str
     headers: dict[str, str]
     secure: bool = False
+
+    @property
+    def host_id(self) -> str:
+        """The ``x-amz-id-2`` of this request's answer (and of the events it causes)."""
+        return base64.b64encode(self.request_id.encode() * 3).decode()
 
 
 @dataclass(slots=True)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import Token
 from urllib.parse import parse_qsl
 
 from aerostore.auth import sigv4
+from aerostore.events.model import Origin
+from aerostore.events.notifier import current_origin
 from aerostore.http.context import RequestContext, Result
 from aerostore.http.streams import Receive
 from aerostore.s3 import errors
@@ -21,12 +24,19 @@ Handler = Callable[[S3Request], Awaitable[Result]]
 
 class S3Api:
     def __init__(
-        self, engine: Engine, keys: sigv4.KeyStore, *, region: str, domains: tuple[str, ...]
+        self,
+        engine: Engine,
+        keys: sigv4.KeyStore,
+        *,
+        region: str,
+        domains: tuple[str, ...],
+        destination_exists: Callable[[str], bool] = lambda arn: False,
     ) -> None:
         self.engine = engine
         self.keys = keys
         self.region = region
         self.domains = domains
+        self.destination_exists = destination_exists
 
     async def handle(self, ctx: RequestContext, receive: Receive) -> Result:
         query = dict(parse_qsl(ctx.query_string, keep_blank_values=True))
@@ -49,7 +59,18 @@ class S3Api:
         handler = HANDLERS.get(target.op)
         if handler is None or target.op is Operation.Unsupported:
             raise errors.NotImplemented()
-        request = S3Request(ctx, target, query, auth, receive, self.engine, self.region)
-        result = await handler(request)
+        request = S3Request(
+            ctx, target, query, auth, receive, self.engine, self.region, self.destination_exists
+        )
+        token = self._set_origin(ctx, auth.principal)
+        try:
+            result = await handler(request)
+        finally:
+            current_origin.reset(token)
         result.audit.setdefault("operation", target.op.value)
         return result
+
+    def _set_origin(self, ctx: RequestContext, principal: sigv4.Principal) -> Token[Origin | None]:
+        """Who is asking, for the events this request's changes cause (events/notifier.py)."""
+        origin = Origin(self.region, ctx.request_id, ctx.host_id, principal.access_key, "", ctx.remote)
+        return current_origin.set(origin)

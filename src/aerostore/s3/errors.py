@@ -86,6 +86,7 @@ NoSuchBucketPolicy = _error("NoSuchBucketPolicy", 404, "The bucket policy does n
 NoSuchTagSet = _error("NoSuchTagSet", 404, "The TagSet does not exist")
 ObjectLockConfigurationNotFoundError = _error("ObjectLockConfigurationNotFoundError", 404, "Object Lock configuration does not exist for this bucket")  # noqa: E501
 ServiceUnavailable = _error("ServiceUnavailable", 503, "Please reduce your request rate.")
+SlowDown = _error("SlowDown", 503, "Please reduce your request rate.")
 MetadataTooLarge = _error("MetadataTooLarge", 400, "Your metadata headers exceed the maximum allowed metadata size.")  # noqa: E501
 InvalidBucketState = _error("InvalidBucketState", 409, "The request is not valid with the current state of the bucket.")  # noqa: E501
 IllegalLocationConstraintException = _error("IllegalLocationConstraintException", 400, "The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.")  # noqa: E501

@@ -59,6 +59,9 @@ class Operation(Enum):
     GetObjectRetention = "GetObjectRetention"
     PutObjectLegalHold = "PutObjectLegalHold"
     GetObjectLegalHold = "GetObjectLegalHold"
+    # event notifications
+    PutBucketNotificationConfiguration = "PutBucketNotificationConfiguration"
+    GetBucketNotificationConfiguration = "GetBucketNotificationConfiguration"
     # anything else S3 has but aerostore does not implement yet
     Unsupported = "Unsupported"
 
@@ -95,6 +98,8 @@ _ACTIONS = {
     Operation.DeleteBucketTagging: "s3:PutBucketTagging",
     Operation.PutObjectLockConfiguration: "s3:PutBucketObjectLockConfiguration",
     Operation.GetObjectLockConfiguration: "s3:GetBucketObjectLockConfiguration",
+    Operation.PutBucketNotificationConfiguration: "s3:PutBucketNotification",
+    Operation.GetBucketNotificationConfiguration: "s3:GetBucketNotification",
     # A GOVERNANCE bypass (x-amz-bypass-governance-retention on DeleteObject(s) and
     # PutObjectRetention) also needs s3:BypassGovernanceRetention: the root user only, until policies.
 }
@@ -124,4 +129,6 @@ _KINDS = {
     Operation.GetObjectLockConfiguration: Kind.OWNER,
     Operation.PutObjectRetention: Kind.WRITE,
     Operation.PutObjectLegalHold: Kind.WRITE,
+    Operation.PutBucketNotificationConfiguration: Kind.OWNER,
+    Operation.GetBucketNotificationConfiguration: Kind.OWNER,
 }

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from aerostore.auth.sigv4 import AuthResult
 from aerostore.http.context import RequestContext
@@ -21,6 +21,8 @@ class S3Request:
     receive: Receive
     engine: Engine
     region: str
+    # Whether an ARN names a queue or target events can be sent to (notification configurations).
+    destination_exists: Callable[[str], bool] = field(default=lambda arn: False)
 
     @property
     def headers(self) -> Mapping[str, str]:

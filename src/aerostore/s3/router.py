@@ -19,7 +19,7 @@ MAX_KEY_BYTES = 1024
 # they answer NotImplemented rather than being mistaken for a plain GET/PUT.
 _BUCKET_SUBRESOURCES = {
     "accelerate", "acl", "analytics", "cors", "encryption", "intelligent-tiering", "inventory",
-    "lifecycle", "logging", "metrics", "notification", "ownershipControls", "policy",
+    "lifecycle", "logging", "metrics", "ownershipControls", "policy",
     "policyStatus", "publicAccessBlock", "replication", "requestPayment", "website", "metadataTable",
 }  # fmt: skip
 _OBJECT_SUBRESOURCES = {"acl", "torrent", "restore", "select"}
@@ -27,6 +27,10 @@ _OBJECT_SUBRESOURCES = {"acl", "torrent", "restore", "select"}
 _BUCKET_CONFIGS = {
     "versioning": {"GET": Op.GetBucketVersioning, "PUT": Op.PutBucketVersioning},
     "object-lock": {"GET": Op.GetObjectLockConfiguration, "PUT": Op.PutObjectLockConfiguration},
+    "notification": {
+        "GET": Op.GetBucketNotificationConfiguration,
+        "PUT": Op.PutBucketNotificationConfiguration,
+    },
 }
 _OBJECT_LOCKS = {
     "retention": {"GET": Op.GetObjectRetention, "PUT": Op.PutObjectRetention},

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
+from aerostore.events.model import EventName
+from aerostore.events.notifier import Notifier
+from aerostore.events.outbox import Change
 from aerostore.features.object_lock import DefaultRetention, Retention
 from aerostore.s3 import errors
 from aerostore.storage import buckets, commit, inline, listing, object_lock, tagging, versions
@@ -76,6 +80,7 @@ class Engine:
         self.faults = faults or commit.no_faults
         self.db = Database(self.data_dir / "meta.sqlite3", synchronous="FULL" if fsync else "NORMAL")
         self.blobs = BlobStore(self.data_dir, fsync=fsync)
+        self.notifier = Notifier(self.db, region)
         self.multipart = Multipart(self.db, self.blobs, self.faults)
         self.housekeeper = Housekeeper(
             self.db, self.blobs, self.multipart, upload_max_age=upload_max_age, garbage_grace=garbage_grace
@@ -172,13 +177,13 @@ class Engine:
         if inline.wanted(body):
             data = await inline.read_body(body)
             d = body.digests()
-            return await self._install_inline(_draft(bucket, key, attrs, len(data), d, (), data), conditions)
+            draft = _draft(bucket, key, attrs, len(data), d, (), data)
+            return await self._install_inline(draft, conditions, EventName.OBJECT_CREATED_PUT)
         async with self.blobs.pending() as blob:
             await blob.write_from(body, MAX_OBJECT_SIZE)
             draft = _draft(bucket, key, attrs, blob.size, body.digests(), (blob.segment(),))
-            version = await commit.commit(
-                self.db, blob, lambda c: versions.install(c, draft, conditions), self.faults
-            )
+            job = self._creating(draft, conditions, EventName.OBJECT_CREATED_PUT)
+            version = await commit.commit(self.db, blob, job, self.faults)
         self.housekeeper.wake()
         return version
 
@@ -198,20 +203,29 @@ class Engine:
         self.get_bucket(bucket)
         if source.size <= inline.INLINE_MAX:
             data, d = await inline.copy_in(self.blobs, source, attrs.checksum_algorithm)
-            return await self._install_inline(_draft(bucket, key, attrs, len(data), d, (), data), conditions)
+            draft = _draft(bucket, key, attrs, len(data), d, (), data)
+            return await self._install_inline(draft, conditions, EventName.OBJECT_CREATED_COPY)
         async with self.blobs.pending() as blob:
             d = await commit.copy_range(
                 self.blobs, blob, source, 0, source.size - 1, attrs.checksum_algorithm
             )
             draft = _draft(bucket, key, attrs, d.size, d, (blob.segment(),))
-            version = await commit.commit(
-                self.db, blob, lambda c: versions.install(c, draft, conditions), self.faults
-            )
+            job = self._creating(draft, conditions, EventName.OBJECT_CREATED_COPY)
+            version = await commit.commit(self.db, blob, job, self.faults)
         self.housekeeper.wake()
         return version
 
-    async def _install_inline(self, draft: ObjectVersion, conditions: Conditions) -> ObjectVersion:
+    def _creating(
+        self, draft: ObjectVersion, conditions: Conditions, event: EventName
+    ) -> Callable[[sqlite3.Connection], ObjectVersion]:
+        """The job installing ``draft``, with its ``event`` in the same transaction."""
         job = partial(versions.install, draft=draft, conditions=conditions)
+        return self.notifier.emitting(draft.bucket, job, lambda v: [Change(event, v)])
+
+    async def _install_inline(
+        self, draft: ObjectVersion, conditions: Conditions, event: EventName
+    ) -> ObjectVersion:
+        job = self._creating(draft, conditions, event)
         version = await commit.commit_inline(self.db, job, self.faults)
         self.housekeeper.wake()  # the version it replaced may have left blobs behind
         return version
@@ -225,13 +239,15 @@ class Engine:
         checked the principal may) lifts GOVERNANCE retention, never COMPLIANCE or a legal hold.
         """
         bypass = bypass_governance
+        job: Callable[[sqlite3.Connection], ObjectVersion | None]
         if version_id is None:
-            result = await self.db.write(lambda c: versions.delete_current(c, bucket, key, bypass))
+            job = partial(versions.delete_current, bucket=bucket, key=key, bypass_governance=bypass)
         else:
             versions.check_version_id(version_id)
-            result = await self.db.write(
-                lambda c: versions.delete_version(c, bucket, key, version_id, bypass)
-            )
+            job = partial(versions.delete_version, bucket=bucket, key=key, version_id=version_id,
+                          bypass_governance=bypass)  # fmt: skip
+        emitting = self.notifier.emitting(bucket, job, lambda r: _removals([r], version_id))
+        result = await self.db.write(emitting)
         self.housekeeper.wake()
         return result
 
@@ -240,7 +256,12 @@ class Engine:
     ) -> list[DeleteResult]:
         """DeleteObjects in one transaction; each item gets its result or its own S3 error."""
         bypass = bypass_governance
-        results = await self.db.write(lambda c: versions.delete_many(c, bucket, items, bypass))
+        job = partial(versions.delete_many, bucket=bucket, items=items, bypass_governance=bypass)
+
+        def changes(results: list[DeleteResult]) -> list[Change]:
+            return [c for (_, vid), r in zip(items, results, strict=True) for c in _removals([r], vid)]
+
+        results = await self.db.write(self.notifier.emitting(bucket, job, changes))
         self.housekeeper.wake()
         return results
 
@@ -310,7 +331,13 @@ class Engine:
         conditions: Conditions = NO_CONDITIONS,
         checksum_type: str | None = None,
     ) -> ObjectVersion:
-        version = await self.multipart.complete(upload, parts, conditions, checksum_type)
+        def emitting(
+            job: Callable[[sqlite3.Connection], ObjectVersion],
+        ) -> Callable[[sqlite3.Connection], ObjectVersion]:
+            event = EventName.OBJECT_CREATED_COMPLETE_MULTIPART_UPLOAD
+            return self.notifier.emitting(upload.bucket, job, lambda v: [Change(event, v)])
+
+        version = await self.multipart.complete(upload, parts, conditions, checksum_type, emitting)
         self.housekeeper.wake()
         return version
 
@@ -366,15 +393,19 @@ class Engine:
         self, bucket: str, key: str, version_id: str | None, tags: dict[str, str]
     ) -> ObjectVersion:
         """PutObjectTagging: replace one version's whole tag set, resolved in the write's transaction."""
-        return await self.db.write(lambda c: tagging.put_object_tags(c, bucket, key, version_id, tags))
+        job = partial(tagging.put_object_tags, bucket=bucket, key=key, version_id=version_id, tags=tags)
+        event = EventName.OBJECT_TAGGING_PUT
+        return await self.db.write(self.notifier.emitting(bucket, job, lambda v: [Change(event, v)]))
 
     async def delete_object_tagging(
         self, bucket: str, key: str, version_id: str | None = None
     ) -> ObjectVersion:
         """DeleteObjectTagging: empty one version's tag set."""
-        return await self.db.write(
-            lambda c: tagging.put_object_tags(c, bucket, key, version_id, {}, "DELETE")
+        job = partial(
+            tagging.put_object_tags, bucket=bucket, key=key, version_id=version_id, tags={}, method="DELETE"
         )
+        event = EventName.OBJECT_TAGGING_DELETE
+        return await self.db.write(self.notifier.emitting(bucket, job, lambda v: [Change(event, v)]))
 
     def get_bucket_tagging(self, bucket: str) -> dict[str, str] | None:
         """A bucket's tag set, None when it has none."""
@@ -386,6 +417,19 @@ class Engine:
 
     async def delete_bucket_tagging(self, bucket: str) -> None:
         await self.db.write(lambda c: tagging.put_bucket_tags(c, bucket, {}))
+
+
+def _removals(results: list[DeleteResult], version_id: str | None) -> list[Change]:
+    """What a delete changed: a delete marker created (no version id asked) or a version removed."""
+    changes = []
+    for result in results:
+        if not isinstance(result, ObjectVersion):
+            continue  # nothing was there, or this item failed: no event
+        if result.delete_marker and version_id is None:
+            changes.append(Change(EventName.OBJECT_REMOVED_DELETE_MARKER_CREATED, result))
+        else:
+            changes.append(Change(EventName.OBJECT_REMOVED_DELETE, result))
+    return changes
 
 
 def _draft(

@@ -11,6 +11,7 @@ import json
 import secrets
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 from aerostore.s3 import errors
@@ -28,6 +29,8 @@ from aerostore.storage.model import (
     Segment,
     Upload,
 )
+
+Job = Callable[[sqlite3.Connection], ObjectVersion]
 
 MIN_PART_SIZE = 5 * 1024 * 1024
 MAX_PART_SIZE = 5 * 1024**3
@@ -232,9 +235,15 @@ class Multipart:
         return listing.list_parts(self.db.reader(), upload.upload_id, marker, max_parts)
 
     async def complete(
-        self, upload: Upload, parts: list[tuple[int, str]], conditions: Conditions, checksum_type: str | None
+        self,
+        upload: Upload,
+        parts: list[tuple[int, str]],
+        conditions: Conditions,
+        checksum_type: str | None,
+        wrap: Callable[[Job], Job] = lambda job: job,
     ) -> ObjectVersion:
-        return await self.db.write(lambda c: _complete(c, upload, parts, conditions, checksum_type))
+        """Make the parts the object; ``wrap`` adds work to the same transaction (its event)."""
+        return await self.db.write(wrap(lambda c: _complete(c, upload, parts, conditions, checksum_type)))
 
     async def abort(self, upload: Upload) -> None:
         def job(conn: sqlite3.Connection) -> None:

@@ -12,6 +12,7 @@ from aerostore.s3.handlers import (
     listing,
     multipart,
     multipart_complete,
+    notification,
     object_attributes,
     object_get,
     object_lock,
@@ -59,4 +60,6 @@ HANDLERS: dict[Op, Callable[[S3Request], Awaitable[Result]]] = {
     Op.GetObjectRetention: object_lock.get_object_retention,
     Op.PutObjectLegalHold: object_lock.put_object_legal_hold,
     Op.GetObjectLegalHold: object_lock.get_object_legal_hold,
+    Op.PutBucketNotificationConfiguration: notification.put_bucket_notification_configuration,
+    Op.GetBucketNotificationConfiguration: notification.get_bucket_notification_configuration,
 }

@@ -75,6 +75,7 @@ class Database:
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
+        self._after_commit: list[Callable[[], None]] = []  # writer thread only
 
     async def start(self) -> None:
         """Open the write connection on its own thread and apply pending migrations."""
@@ -123,6 +124,14 @@ class Database:
                 self._readers.append(conn)
         return conn
 
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """From inside a write job: run ``callback`` on the writer thread once the job has committed.
+
+        Dropped if the job fails. Callbacks must be quick and thread-safe (e.g. hand off to a loop
+        with ``call_soon_threadsafe``): they are how a change wakes whoever acts on it afterwards.
+        """
+        self._after_commit.append(callback)
+
     # ---- writer thread ----
 
     def _run(self, conn: sqlite3.Connection) -> None:
@@ -160,17 +169,25 @@ class Database:
             log.exception("write transaction failed")
             _rollback(conn)
             outcomes = [(False, exc)] * len(jobs)
+            self._after_commit.clear()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:
+                log.exception("after-commit callback failed")
         self.stats.jobs += len(jobs)
         self.stats.commits += 1
         for job, outcome in zip(jobs, outcomes, strict=True):
             _deliver(job, *outcome)
 
-    @staticmethod
-    def _run_job(conn: sqlite3.Connection, job: _Job) -> tuple[bool, Any]:
+    def _run_job(self, conn: sqlite3.Connection, job: _Job) -> tuple[bool, Any]:
         conn.execute("SAVEPOINT job")
+        callbacks = len(self._after_commit)
         try:
             value = job.fn(conn)
         except Exception as exc:
+            del self._after_commit[callbacks:]
             if not conn.in_transaction:  # SQLite itself aborted the transaction
                 raise
             conn.execute("ROLLBACK TO job")
