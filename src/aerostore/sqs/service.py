@@ -17,13 +17,11 @@ import contextlib
 import logging
 import sqlite3
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from aerostore.sqs import attributes as qa
 from aerostore.sqs import catalog, errors, names, store, validation
-from aerostore.sqs.digests import md5_of_body
 from aerostore.sqs.model import NewMessage, Queue, Received, Sent
 from aerostore.sqs.names import DEFAULT_ACCOUNT_ID
 from aerostore.storage.meta.db import Database
@@ -220,16 +218,7 @@ class QueueService:
     async def send(self, queue_name: str, body: str) -> str:
         """Send one plain message (no attributes); return its message id."""
         validation.check_body(body)
-        queue = self.get_queue(queue_name)
-        message = NewMessage(
-            body=body,
-            md5_body=md5_of_body(body),
-            attributes={},
-            system={},
-            sender=store.SYSTEM_SENDER,
-            group_id=store.EVENT_GROUP if queue.fifo else None,
-            dedup_id=uuid.uuid4().hex if queue.fifo else None,
-        )
+        message = store.system_message(self.get_queue(queue_name), body)
         (outcome,) = await self.send_messages(queue_name, [message])
         if isinstance(outcome, errors.SqsError):
             raise outcome

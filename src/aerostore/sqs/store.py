@@ -46,18 +46,21 @@ def enqueue_sync(conn: sqlite3.Connection, queue_name: str, body: str, now: floa
     queue = catalog.get(conn, queue_name)
     if queue is None:
         return False
-    fifo = queue.fifo
-    message = NewMessage(
+    insert(conn, queue, system_message(queue, body), now)
+    return True
+
+
+def system_message(queue: Queue, body: str) -> NewMessage:
+    """A message the server itself sends: no attributes; on a FIFO queue, group ``aerostore``."""
+    return NewMessage(
         body=body,
         md5_body=md5_of_body(body),
         attributes={},
         system={},
         sender=SYSTEM_SENDER,
-        group_id=EVENT_GROUP if fifo else None,
-        dedup_id=uuid.uuid4().hex if fifo else None,
+        group_id=EVENT_GROUP if queue.fifo else None,
+        dedup_id=uuid.uuid4().hex if queue.fifo else None,
     )
-    insert(conn, queue, message, now)
-    return True
 
 
 def send_batch(
