@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """SQS throughput: aerostore's embedded queue vs moto's SQS vs ministack, in the same run.
 
-    python bench/sqs.py [--messages 2000] [--concurrency 1,16]
+    python bench/sqs.py [--messages 1000] [--concurrency 1,16]
                         [--targets aerostore,moto,ministack[,aerostore-nofsync]]
                         [--body-size 512] [--ministack PATH] [--quick]
 
 For each target: start it on 127.0.0.1 (free port, fresh temp dir), wait until a signed
 ListQueues answers, then for each concurrency level C create a queue and run two phases,
-each over exactly ``--messages`` messages:
+each over ``--messages`` messages (a phase stops early after ``--phase-budget`` seconds and the
+table notes it: moto's receive slows down as its queue grows):
 
 - send: C connections each loop SendMessage until the count is reached;
 - receive+delete: C connections each loop ReceiveMessage (MaxNumberOfMessages=10) and
@@ -157,12 +158,12 @@ class Phase:
         return self.messages / self.seconds if self.seconds else 0.0
 
 
-async def send_phase(port: int, url: str, total: int, concurrency: int, body: str) -> Phase:
+async def send_phase(port: int, url: str, total: int, concurrency: int, body: str, deadline: float) -> Phase:
     phase, remaining = Phase(), [total]
     connections = [Connection(port) for _ in range(concurrency)]
 
     async def worker(conn: Connection) -> None:
-        while remaining[0] > 0:
+        while remaining[0] > 0 and time.perf_counter() < deadline:
             remaining[0] -= 1
             status, _ = await conn.call("SendMessage", {"QueueUrl": url, "MessageBody": body})
             if status == 200:
@@ -173,6 +174,8 @@ async def send_phase(port: int, url: str, total: int, concurrency: int, body: st
     started = time.perf_counter()
     await asyncio.gather(*(worker(c) for c in connections))
     phase.seconds = time.perf_counter() - started
+    if phase.messages < total:
+        phase.notes.append(f"only {phase.messages}/{total} sent within the phase budget")
     for conn in connections:
         await conn.close()
     return phase
@@ -196,12 +199,15 @@ async def receive_phase(port: int, url: str, total: int, concurrency: int, deadl
                 )
                 if status == 200:
                     phase.messages += 1
+                    if phase.messages == total:
+                        finished[0] = time.perf_counter()
                 else:
                     phase.errors += 1
 
-    started = time.perf_counter()
+    started, finished = time.perf_counter(), [0.0]
     await asyncio.gather(*(worker(c) for c in connections))
-    phase.seconds = time.perf_counter() - started
+    # The clock stops at the last delete: a worker still in a long poll then is not counted.
+    phase.seconds = (finished[0] or time.perf_counter()) - started
     if phase.messages < total:
         phase.notes.append(f"only {phase.messages}/{total} received before the deadline")
     for conn in connections:
@@ -220,9 +226,13 @@ async def run_target(
         if status != 200:
             raise RuntimeError(f"CreateQueue answered {status}: {created}")
         url = str(created["QueueUrl"])
-        results[f"send c{c}"] = await send_phase(port, url, messages, c, body)
-        deadline = time.perf_counter() + budget
-        results[f"receive+delete c{c}"] = await receive_phase(port, url, messages, c, deadline)
+        sent = results[f"send c{c}"] = await send_phase(
+            port, url, messages, c, body, time.perf_counter() + budget
+        )
+        log(f"  send c{c}: {sent.messages} in {sent.seconds:.1f}s")
+        got = await receive_phase(port, url, sent.messages, c, time.perf_counter() + budget)
+        results[f"receive+delete c{c}"] = got
+        log(f"  receive+delete c{c}: {got.messages} in {got.seconds:.1f}s")
     await admin.close()
     return results
 
@@ -328,13 +338,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--messages", type=int, default=2000, help="messages per phase (default 2000)")
+    parser.add_argument("--messages", type=int, default=1000, help="messages per phase (default 1000)")
     parser.add_argument("--concurrency", default="1,16", help="comma-separated levels (default 1,16)")
     parser.add_argument("--targets", default="aerostore,moto,ministack")
     parser.add_argument("--body-size", type=int, default=512)
     parser.add_argument("--ministack", help="the ministack executable")
     parser.add_argument("--quick", action="store_true", help="500 messages per phase")
-    parser.add_argument("--phase-budget", type=float, default=120.0, help="seconds a receive phase may take")
+    parser.add_argument("--phase-budget", type=float, default=60.0, help="seconds a phase may take")
     parser.add_argument("--ready-timeout", type=float, default=60.0)
     args = parser.parse_args()
     messages = 500 if args.quick else args.messages

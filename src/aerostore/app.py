@@ -15,6 +15,9 @@ from aerostore.sqs import store as queue_store
 from aerostore.sqs.api import SqsApi
 from aerostore.sqs.service import QueueService
 from aerostore.storage.engine import Engine
+from aerostore.worker.http import MediaApi
+from aerostore.worker.index import FILE_NAME as MEDIA_INDEX
+from aerostore.worker.inprocess import InProcessWorkers
 
 log = logging.getLogger("aerostore")
 
@@ -46,4 +49,7 @@ def build_app(config: Config, credentials: Credentials) -> App:
     s3 = S3Api(engine, keys, region=config.region, domains=config.domains,
                destination_exists=relay.destination_exists)  # fmt: skip
     bootstrap = Bootstrap(engine, queues, config, credentials.user)
-    return App(s3, services=[engine, queues, relay, bootstrap], routes=[SqsApi(queues, keys)])
+    # The image workers reach the server over HTTP: started last, once everything else is up.
+    workers = InProcessWorkers(config, credentials)
+    media = MediaApi(config.data_dir / MEDIA_INDEX, keys)
+    return App(s3, services=[engine, queues, relay, bootstrap, workers], routes=[SqsApi(queues, keys), media])

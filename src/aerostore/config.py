@@ -36,6 +36,8 @@ class Config:
     blueprint: Path | None = None
     # The ``[targets]`` table of the server config file: external event destinations.
     targets: Mapping[str, Any] = field(default_factory=dict)
+    # Image workers run in-process by `aerostore serve` (docs/worker.md); 0: none.
+    image_workers: int = 0
 
 
 def parse_address(address: str) -> tuple[str, int]:

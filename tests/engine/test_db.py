@@ -97,3 +97,27 @@ async def test_close_drains_queued_writes(tmp_path: Path) -> None:
     await db.close()
     await asyncio.gather(*futures)
     assert sqlite3.connect(tmp_path / "d.sqlite3").execute("SELECT count(*) FROM t").fetchone()[0] == 10
+
+
+async def test_unsynced_commits_only_for_batches_of_undoable_jobs(tmp_path: Path) -> None:
+    db = Database(tmp_path / "u.sqlite3")
+    await db.start()
+    try:
+        await db.write(lambda c: c.execute("CREATE TABLE t (n INTEGER)"))
+        await db.write(lambda c: c.execute("INSERT INTO t VALUES (1)"), durable=False)
+        assert db.stats.unsynced_commits == 1
+        # A batch holding one durable job is durable as a whole.
+        gate = threading.Event()
+        first = db.submit(lambda c: gate.wait(5), durable=False)
+        await asyncio.sleep(0.05)
+        mixed = [db.submit(lambda c: c.execute("INSERT INTO t VALUES (2)"), durable=False),
+                 db.submit(lambda c: c.execute("INSERT INTO t VALUES (3)"))]  # fmt: skip
+        gate.set()
+        await first
+        await asyncio.gather(*mixed)
+        assert db.stats.unsynced_commits == 2  # the gate's batch alone; the mixed one synced
+        synchronous = await db.write(lambda c: c.execute("PRAGMA synchronous").fetchone()[0])
+        assert synchronous == 2  # back to FULL after every unsynced batch
+        assert [r[0] for r in db.reader().execute("SELECT n FROM t ORDER BY n")] == [1, 2, 3]
+    finally:
+        await db.close()

@@ -31,6 +31,9 @@ class Server:
     extra_args: list[str] = field(default_factory=list)
     proc: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+    # In-process image workers would consume image-processing, which tests read themselves: off
+    # unless a test asks for them.
+    image_workers: int = 0
 
     @property
     def endpoint(self) -> str:
@@ -43,7 +46,8 @@ class Server:
 
     def start(self, timeout: float = 20.0) -> Server:
         args = [sys.executable, "-m", "aerostore", "serve", "--data-dir", str(self.data_dir),
-                "--address", f"127.0.0.1:{self.port}", *self.extra_args]  # fmt: skip
+                "--address", f"127.0.0.1:{self.port}", "--image-workers", str(self.image_workers),
+                *self.extra_args]  # fmt: skip
         if self.tls:
             args += ["--tls-cert", str(self.tls[0]), "--tls-key", str(self.tls[1])]
         self.log_path = self.data_dir.parent / f"server-{self.port}.log"

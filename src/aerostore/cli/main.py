@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 
 from aerostore import __version__
+from aerostore.cli.media import media_group
 from aerostore.cli.serve import serve_command
+from aerostore.cli.worker import worker_group
 
 
 @click.group()
@@ -15,6 +17,8 @@ def cli() -> None:
 
 
 cli.add_command(serve_command)
+cli.add_command(worker_group)
+cli.add_command(media_group)
 
 
 def main() -> None:

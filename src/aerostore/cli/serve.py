@@ -18,6 +18,7 @@ from aerostore.config import (
     root_credentials,
 )
 from aerostore.events.targets import load_targets
+from aerostore.worker import default_concurrency
 
 
 def serve(config: Config) -> None:
@@ -81,6 +82,14 @@ def serve(config: Config) -> None:
     help="Server config file (TOML): external event targets (docs/notifications-targets.md).",
 )
 @click.option("--no-fsync", is_flag=True, help="Benchmarks only: acknowledge writes before they are durable.")
+@click.option(
+    "--image-workers",
+    type=click.IntRange(min=0),
+    default=default_concurrency,
+    envvar="AEROSTORE_IMAGE_WORKERS",
+    show_default="number of cores",
+    help="Images processed at once by the in-process image worker (docs/worker.md); 0: none.",
+)
 def serve_command(
     data_dir: Path,
     address: str,
@@ -91,6 +100,7 @@ def serve_command(
     blueprint: Path | None,
     config_file: Path | None,
     no_fsync: bool,
+    image_workers: int,
 ) -> None:
     """Run the S3 API with the embedded engine (local disk + SQLite)."""
     if bool(tls_cert) != bool(tls_key):
@@ -113,5 +123,6 @@ def serve_command(
             fsync=not no_fsync,
             blueprint=blueprint,
             targets=settings.get("targets", {}),
+            image_workers=image_workers,
         )
     )

@@ -155,7 +155,8 @@ class Relay:
         target = self.targets.get(arn)
         if target is not None:
             await target.deliver([Delivery(r.event_id, r.payload) for r in rows])
-            await self.db.write(lambda c: outbox.remove(c, arn, rows))
+            # Unsynced: if a crash undoes the delete, the rows are delivered again (at least once).
+            await self.db.write(lambda c: outbox.remove(c, arn, rows), durable=False)
             return
         queue = self.queues.queue_name_for_arn(arn) if self.queues is not None else None
         if queue is None or self.enqueue is None:
@@ -174,7 +175,9 @@ class Relay:
                 enqueue(conn, queue, row.payload, now)
             outbox.remove(conn, arn, rows)
 
-        await self.db.write(move)
+        # Unsynced: a crash undoes the move as a whole (messages and outbox delete together), and
+        # the rows are moved again; a consumer's durable delete syncs everything before it.
+        await self.db.write(move, durable=False)
         if self.queues is not None:
             self.queues.notify(queue)
 

@@ -243,9 +243,12 @@ class QueueService:
         while True:
             generation = signal.generation
             if store.has_visible(self.db.reader(), queue.id, time.time()):
+                # Unsynced: a crash may undo a receive, and the message is then simply visible
+                # again (as after its visibility timeout); the next durable commit syncs it.
                 outcome = await self.db.write(
                     lambda c: store.receive(c, name, max_messages, visibility, time.time(),
-                                            dead_letter_queue=dead_letter, source_arn=source_arn)
+                                            dead_letter_queue=dead_letter, source_arn=source_arn),
+                    durable=False,
                 )  # fmt: skip
                 for target in outcome.dead_lettered:
                     self.notify(target)

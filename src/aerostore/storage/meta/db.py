@@ -37,6 +37,7 @@ class _Job:
     fn: Callable[[sqlite3.Connection], Any]
     future: asyncio.Future[Any]
     loop: asyncio.AbstractEventLoop
+    durable: bool = True
 
 
 @dataclass(slots=True)
@@ -45,6 +46,7 @@ class WriterStats:
 
     jobs: int = 0
     commits: int = 0
+    unsynced_commits: int = 0
 
 
 _STOP = object()
@@ -97,22 +99,28 @@ class Database:
             self._readers.clear()
         self._local = threading.local()
 
-    def submit(self, fn: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
+    def submit(self, fn: Callable[[sqlite3.Connection], T], *, durable: bool = True) -> asyncio.Future[T]:
         """Queue a write job; the future resolves after the transaction holding it commits."""
         if self._thread is None:
             raise RuntimeError("database is not started")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._queue.put(_Job(fn, future, loop))
+        self._queue.put(_Job(fn, future, loop, durable))
         return future
 
-    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def write(self, fn: Callable[[sqlite3.Connection], T], *, durable: bool = True) -> T:
         """Run ``fn`` in a write transaction and return its result once committed.
 
         Cancelling the caller does not cancel the job: it may still commit. Callers that must
         know the outcome (to keep or drop a blob) use ``submit`` and watch the future.
+
+        ``durable=False`` is for jobs a crash may undo without harm because they are redone
+        (the relay moving outbox rows, an SQS receive changing visibility): a transaction of only
+        such jobs commits without waiting for the WAL fsync. Order is kept: the next durable
+        commit syncs the WAL up to itself, so a crash can lose only the newest unsynced
+        transactions, never one that a durable transaction after it depends on.
         """
-        return await asyncio.shield(self.submit(fn))
+        return await asyncio.shield(self.submit(fn, durable=durable))
 
     def reader(self) -> sqlite3.Connection:
         """This thread's read-only connection, opened on first use."""
@@ -161,7 +169,10 @@ class Database:
 
     def _run_batch(self, conn: sqlite3.Connection, jobs: list[_Job]) -> None:
         outcomes: list[tuple[bool, Any]]
+        unsynced = self._synchronous == "FULL" and not any(job.durable for job in jobs)
         try:
+            if unsynced:
+                conn.execute("PRAGMA synchronous = NORMAL")  # WAL: commit without fsync
             conn.execute("BEGIN IMMEDIATE")
             outcomes = [self._run_job(conn, job) for job in jobs]
             conn.execute("COMMIT")
@@ -170,6 +181,10 @@ class Database:
             _rollback(conn)
             outcomes = [(False, exc)] * len(jobs)
             self._after_commit.clear()
+        finally:
+            if unsynced:
+                conn.execute("PRAGMA synchronous = FULL")
+                self.stats.unsynced_commits += 1
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             try:
