@@ -11,6 +11,7 @@ import io
 import json
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +134,16 @@ def test_duplicate_upload_is_recorded_and_writes_nothing(s3: Any, index_path: Pa
     assert duplicate.duplicate_of == f"{RAW}/{first}"
     assert duplicate.outputs == original.outputs and duplicate.sha256 == original.sha256
     assert versions(s3, PROCESSED, original.prefix or "") == before
+
+
+def test_same_bytes_uploaded_twice_at_once_are_processed_once(s3: Any, index_path: Path) -> None:
+    data = jpeg(2400, 1600, seed=21)
+    keys = [unique_key(), unique_key()]
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda key: s3.put_object(Bucket=RAW, Key=key, Body=data), keys))
+    rows = [wait_row(index_path, key, "processed") for key in keys]
+    assert sorted(bool(row.duplicate_of) for row in rows) == [False, True]
+    assert len(versions(s3, PROCESSED, rows[0].prefix or "")) == 7
 
 
 def test_same_event_delivered_twice_changes_nothing(s3: Any, sqs: Any, index_path: Path) -> None:

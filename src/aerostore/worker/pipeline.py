@@ -11,6 +11,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from aerostore.images import Metadata, Output, Rejected, process, sniff
@@ -44,44 +47,44 @@ class Pipeline:
         self.s3 = s3
         self.index = index
         self.settings = settings
+        self._same_bytes = KeyedLock()
 
     def handle(self, upload: Upload) -> MediaRecord | None:
-        """Settle one upload; None when the object no longer exists (nothing to process)."""
+        """Settle one upload; None when there is nothing to process (the object is gone)."""
+        if upload.bucket == self.settings.processed_bucket:
+            # A notification on the processed bucket would feed the worker its own outputs forever.
+            log.warning("%s: an event from the processed bucket itself; ignored", upload.source)
+            return None
+        head = self._head_source(upload)
+        if head is None:
+            return None
+        source, base = _describe(upload, head)
         try:
-            head = self.s3.head_object(Bucket=upload.bucket, Key=upload.key, **_version(upload.version_id))
+            data = self._get(source, base.size or 0)
+        except Rejected as rejected:
+            return self._reject(base, b"", rejected)
+        sha256 = hashlib.sha256(data).hexdigest()
+        # Two uploads of the same bytes at once: the second waits, then finds the first in the index.
+        with self._same_bytes(sha256):
+            return self._settle(base, source, data, sha256)
+
+    def _head_source(self, upload: Upload) -> dict[str, Any] | None:
+        try:
+            head: dict[str, Any] = self.s3.head_object(
+                Bucket=upload.bucket, Key=upload.key, **_version(upload.version_id)
+            )
         except self._client_error() as exc:
             if not is_missing(exc):
                 raise
             log.warning("%s: gone before it was processed", upload.source)
             return None
-        source = Source(
-            upload.bucket,
-            upload.key,
-            upload.version_id or _real_version(head),
-            str(head.get("ETag", "")).strip('"'),
-        )
-        aircraft, note = identify(upload.key, head.get("Metadata") or {})
-        base = MediaRecord(
-            source.bucket,
-            source.key,
-            "processed",
-            aircraft,
-            source_version=source.version_id,
-            etag=source.etag,
-            aircraft_note=note,
-            size=int(head.get("ContentLength", 0)),
-        )
-        data = b""
+        return head
+
+    def _settle(self, base: MediaRecord, source: Source, data: bytes, sha256: str) -> MediaRecord:
+        original = self.index.original_of(sha256, source.bucket, source.key) if self.index else None
+        if original is not None:
+            return self._record_duplicate(base, original)
         try:
-            if base.size is not None and base.size > self.settings.limits.max_bytes:
-                raise Rejected(
-                    "too-large", f"{base.size} bytes, over the limit of {self.settings.limits.max_bytes}"
-                )
-            data = self._get(source)
-            sha256 = hashlib.sha256(data).hexdigest()
-            original = self.index.original_of(sha256, source.bucket, source.key) if self.index else None
-            if original is not None:
-                return self._record_duplicate(base, original)
             processed = process(
                 data,
                 limits=self.settings.limits,
@@ -120,18 +123,24 @@ class Pipeline:
 
     # ---- steps ----
 
-    def _get(self, source: Source) -> bytes:
-        """The upload's bytes, at most ``max_bytes`` of them (the ETag pins the content HEAD saw)."""
+    def _get(self, source: Source, size: int) -> bytes:
+        """The upload's bytes, at most ``max_bytes`` of them (the ETag pins the content HEAD saw).
+
+        The size HEAD reported is checked first, so an upload over the limit is never downloaded.
+        """
+        limit = self.settings.limits.max_bytes
+        if size > limit:
+            raise Rejected("too-large", f"{size} bytes, over the limit of {limit}")
         reply = self.s3.get_object(
             Bucket=source.bucket, Key=source.key, IfMatch=f'"{source.etag}"', **_version(source.version_id)
         )
         body = reply["Body"]
         try:
-            data: bytes = body.read(self.settings.limits.max_bytes + 1)
+            data: bytes = body.read(limit + 1)
         finally:
             body.close()
-        if len(data) > self.settings.limits.max_bytes:
-            raise Rejected("too-large", f"over the limit of {self.settings.limits.max_bytes} bytes")
+        if len(data) > limit:
+            raise Rejected("too-large", f"over the limit of {limit} bytes")
         return data
 
     def _store(
@@ -306,6 +315,48 @@ def _with_metadata(base: MediaRecord, meta: Metadata, **paths: Any) -> MediaReco
         orientation=meta.orientation,
         **paths,
     )
+
+
+def _describe(upload: Upload, head: dict[str, Any]) -> tuple[Source, MediaRecord]:
+    """The source as HEAD found it, and the index row's fields known before reading a byte."""
+    etag = str(head.get("ETag", "")).strip('"')
+    source = Source(upload.bucket, upload.key, upload.version_id or _real_version(head), etag)
+    aircraft, note = identify(upload.key, head.get("Metadata") or {})
+    base = MediaRecord(
+        source.bucket,
+        source.key,
+        "processed",
+        aircraft,
+        source_version=source.version_id,
+        etag=etag,
+        aircraft_note=note,
+        size=int(head.get("ContentLength", 0)),
+    )
+    return source, base
+
+
+class KeyedLock:
+    """A lock per key, held only while someone uses it."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, tuple[threading.Lock, int]] = {}
+
+    @contextmanager
+    def __call__(self, key: str) -> Iterator[None]:
+        with self._guard:
+            lock, users = self._locks.get(key, (threading.Lock(), 0))
+            self._locks[key] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._guard:
+                lock, users = self._locks[key]
+                if users == 1:
+                    del self._locks[key]
+                else:
+                    self._locks[key] = (lock, users - 1)
 
 
 def _version(version_id: str) -> dict[str, str]:

@@ -33,6 +33,7 @@ RECEIVE_COUNT = "ApproximateReceiveCount"
 MAX_MESSAGES = 10
 DEFAULT_VISIBILITY = 30
 MAX_BACKOFF = 30.0
+DESCRIBE_EVERY = 300.0  # seconds between reads of the queue's visibility timeout and redrive policy
 
 
 class ImageWorker:
@@ -48,12 +49,17 @@ class ImageWorker:
         self.queue_url = settings.queue_url
         self.max_receives: int | None = None
         self.visibility = DEFAULT_VISIBILITY
+        self._described_at = -DESCRIBE_EVERY
         self.counts: Counter[str] = Counter()
         self._counts_lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(settings.concurrency)
         self._inbox: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
         self._leases: dict[str, float] = {}  # receipt handle -> when its visibility was last set
         self._leases_lock = threading.Lock()
+        # Newer SDKs name the parameter MessageSystemAttributeNames; AttributeNames is its deprecated alias.
+        members = sqs.meta.service_model.operation_model("ReceiveMessage").input_shape.members
+        name = "MessageSystemAttributeNames" if "MessageSystemAttributeNames" in members else "AttributeNames"
+        self._receive_count = {name: [RECEIVE_COUNT]}
 
     # ---- running ----
 
@@ -90,7 +96,7 @@ class ImageWorker:
         backoff = 0.5
         while not stop.is_set():
             try:
-                if not self.queue_url or self.max_receives is None:
+                if time.monotonic() - self._described_at > DESCRIBE_EVERY:
                     self._describe_queue()
                 self._receive_once(stop)
                 backoff = 0.5
@@ -114,8 +120,7 @@ class ImageWorker:
                     QueueUrl=self.queue_url,
                     MaxNumberOfMessages=free,
                     WaitTimeSeconds=self.settings.wait_seconds,
-                    AttributeNames=[RECEIVE_COUNT],
-                    MessageSystemAttributeNames=[RECEIVE_COUNT],
+                    **self._receive_count,
                 ).get("Messages", [])
         finally:
             for _ in range(free - len(messages)):
@@ -136,6 +141,10 @@ class ImageWorker:
         self.visibility = int(attrs.get("VisibilityTimeout", DEFAULT_VISIBILITY))
         redrive = json.loads(attrs["RedrivePolicy"]) if attrs.get("RedrivePolicy") else {}
         self.max_receives = int(redrive.get("maxReceiveCount", 0))  # 0: no dead-letter queue
+        first = self._described_at < 0
+        self._described_at = time.monotonic()
+        if not first:
+            return
         dead_letter = f"dead letter after {self.max_receives} receives" if self.max_receives else "no DLQ"
         log.info(
             "image worker on %s (visibility %d s, %s, %d at a time)",

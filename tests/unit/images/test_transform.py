@@ -180,3 +180,11 @@ def test_hamming() -> None:
     assert hamming("8000000000000001", "0000000000000001") == 1
     with pytest.raises(ValueError):
         hamming("00", "000")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_same_input_same_bytes(backend: str) -> None:
+    # At-least-once delivery: processing an upload again must write the very same objects.
+    data = encode(scene(8, (900, 700)), "JPEG", exif=exif_with(6, private=True))
+    first, again = process(data, backend=backend), process(data, backend=backend)
+    assert first == again
