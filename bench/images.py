@@ -134,6 +134,12 @@ def peak_rss(mode: str, path: str) -> dict[str, float]:
     data, run = Path(path).read_bytes(), runner(mode)
     for _ in range(3):
         run(data)
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork + exec, so it would report the parent's peak.
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return {"peak_rss_mib": int(line.split()[1]) / 1024}
     return {"peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 

@@ -4,8 +4,9 @@
     python bench/pipeline.py [--workers N] [--latency-uploads 30] [--burst 24] [--sizes 12,24]
 
 One `aerostore serve` (fresh temp dir, fsync on, as shipped) with ``--image-workers N``
-(default: the number of cores). For each size (12 MP = 4000x3000, 24 MP = 6000x4000 JPEGs
-with camera EXIF and photo-like detail):
+(default: the number of cores), or with ``--standalone`` the server without workers and
+`aerostore worker images --concurrency N` as a process of its own. For each size (12 MP =
+4000x3000, 24 MP = 6000x4000 JPEGs with camera EXIF and photo-like detail):
 
 - latency: ``--latency-uploads`` PUTs into raw-uploads one after another, each waiting for
   the previous one to be done; the latency of one is the time from its PUT being acknowledged
@@ -90,10 +91,21 @@ def free_port() -> int:
 
 
 def start_server(data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, AEROSTORE_ROOT_USER=USER, AEROSTORE_ROOT_PASSWORD=PASSWORD,
-               PYTHONPATH=str(REPO / "src"))  # fmt: skip
-    args = [sys.executable, "-m", "aerostore", "serve", "--data-dir", str(data_dir),
-            "--address", f"127.0.0.1:{port}", "--image-workers", str(workers)]  # fmt: skip
+    env = dict(
+        os.environ, AEROSTORE_ROOT_USER=USER, AEROSTORE_ROOT_PASSWORD=PASSWORD, PYTHONPATH=str(REPO / "src")
+    )
+    args = [
+        sys.executable,
+        "-m",
+        "aerostore",
+        "serve",
+        "--data-dir",
+        str(data_dir),
+        "--address",
+        f"127.0.0.1:{port}",
+        "--image-workers",
+        str(workers),
+    ]
     log_file = open(data_dir.parent / "server.log", "ab")  # noqa: SIM115 - owned by the child
     proc = subprocess.Popen(args, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
     s3 = client(port)
@@ -108,9 +120,38 @@ def start_server(data_dir: Path, port: int, workers: int) -> subprocess.Popen[by
             time.sleep(0.1)
 
 
+def start_worker(tmp: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+    """`aerostore worker images` in its own process, writing the index the server would."""
+    env = dict(
+        os.environ, AWS_ACCESS_KEY_ID=USER, AWS_SECRET_ACCESS_KEY=PASSWORD, PYTHONPATH=str(REPO / "src")
+    )
+    args = [
+        sys.executable,
+        "-m",
+        "aerostore",
+        "worker",
+        "images",
+        "--s3-endpoint",
+        f"http://127.0.0.1:{port}",
+        "--queue-url",
+        f"http://127.0.0.1:{port}/000000000000/image-processing",
+        "--concurrency",
+        str(workers),
+        "--index",
+        str(tmp / "data" / "media.sqlite3"),
+    ]
+    log_file = open(tmp / "worker.log", "ab")  # noqa: SIM115 - owned by the child
+    return subprocess.Popen(args, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+
+
 def client(port: int) -> object:
-    return boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
-                        aws_access_key_id=USER, aws_secret_access_key=PASSWORD)  # fmt: skip
+    return boto3.client(
+        "s3",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        aws_access_key_id=USER,
+        aws_secret_access_key=PASSWORD,
+    )
 
 
 def wait_indexed(index: MediaIndex, key: str, timeout: float = 120.0) -> float:
@@ -158,17 +199,25 @@ def pct(samples: list[float], q: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--latency-uploads", type=int, default=30)
     parser.add_argument("--burst", type=int, default=24)
     parser.add_argument("--sizes", default="12,24", help="megapixels, from 12 and 24")
     parser.add_argument("--out", type=Path, help="also write the results as JSON here")
+    parser.add_argument(
+        "--standalone",
+        action="store_true",
+        help="the worker as its own process (`aerostore worker images`), not in the server",
+    )
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     tmp = Path(tempfile.mkdtemp(prefix="aerostore-pipeline-"))
     port = free_port()
-    proc = start_server(tmp / "data", port, args.workers)
+    proc = start_server(tmp / "data", port, 0 if args.standalone else args.workers)
+    worker = start_worker(tmp, port, args.workers) if args.standalone else None
     results = []
     try:
         s3 = client(port)
@@ -180,25 +229,44 @@ def main() -> None:
             samples = latency(s3, index, base, mp, args.latency_uploads)
             rate = burst(s3, index, base, mp, args.burst)
             ceiling = bare(base, args.workers, args.burst)
-            results.append({
-                "megapixels": mp, "jpeg_bytes": len(base), "p50_s": pct(samples, 0.5), "p99_s": pct(samples, 0.99),
-                "max_s": max(samples), "mean_s": statistics.mean(samples), "images_per_s": rate,
-                "images_per_s_per_core": rate / cores, "bare_images_per_s": ceiling,
-                "overhead": 1 - rate / ceiling,
-            })  # fmt: skip
+            results.append(
+                {
+                    "megapixels": mp,
+                    "jpeg_bytes": len(base),
+                    "p50_s": pct(samples, 0.5),
+                    "p99_s": pct(samples, 0.99),
+                    "max_s": max(samples),
+                    "mean_s": statistics.mean(samples),
+                    "images_per_s": rate,
+                    "images_per_s_per_core": rate / cores,
+                    "bare_images_per_s": ceiling,
+                    "overhead": 1 - rate / ceiling,
+                }
+            )
             log(json.dumps(results[-1]))
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(30)
+        for child in (worker, proc):
+            if child is not None:
+                os.killpg(child.pid, signal.SIGTERM)
+                child.wait(30)
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"\n{platform.processor() or platform.machine()}, {cores} cores, --image-workers {args.workers}, "
-          f"Python {platform.python_version()}\n")  # fmt: skip
+    mode = (
+        f"standalone worker --concurrency {args.workers}"
+        if args.standalone
+        else f"--image-workers {args.workers}"
+    )
+    print(
+        f"\n{platform.processor() or platform.machine()}, {cores} cores, {mode}, "
+        f"Python {platform.python_version()}\n"
+    )
     print("| JPEG | bytes | latency p50 | p99 | max | images/s | per core | bare process() | overhead |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in results:
-        print(f"| {r['megapixels']} MP | {r['jpeg_bytes'] / 2**20:.1f} MiB | {r['p50_s'] * 1000:.0f} ms | "
-              f"{r['p99_s'] * 1000:.0f} ms | {r['max_s'] * 1000:.0f} ms | {r['images_per_s']:.2f} | "
-              f"{r['images_per_s_per_core']:.2f} | {r['bare_images_per_s']:.2f}/s | {r['overhead']:.0%} |")  # fmt: skip
+        print(
+            f"| {r['megapixels']} MP | {r['jpeg_bytes'] / 2**20:.1f} MiB | {r['p50_s'] * 1000:.0f} ms | "
+            f"{r['p99_s'] * 1000:.0f} ms | {r['max_s'] * 1000:.0f} ms | {r['images_per_s']:.2f} | "
+            f"{r['images_per_s_per_core']:.2f} | {r['bare_images_per_s']:.2f}/s | {r['overhead']:.0%} |"
+        )
     if args.out:
         args.out.write_text(json.dumps(results, indent=2))
 

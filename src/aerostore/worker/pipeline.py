@@ -13,7 +13,9 @@ import hashlib
 import logging
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from aerostore.images import Metadata, Output, Rejected, process, sniff
@@ -28,6 +30,7 @@ log = logging.getLogger("aerostore.worker")
 
 _MISSING = frozenset({"404", "NoSuchKey", "NoSuchVersion", "NotFound"})
 SNIFF_BYTES = 64
+PUTS_PER_IMAGE = 4  # outputs of one image PUT at once
 
 
 def is_missing(exc: Exception) -> bool:
@@ -48,6 +51,9 @@ class Pipeline:
         self.index = index
         self.settings = settings
         self._same_bytes = KeyedLock()
+        self._writers = ThreadPoolExecutor(
+            PUTS_PER_IMAGE * settings.concurrency, thread_name_prefix="image-put"
+        )
 
     def handle(self, upload: Upload) -> MediaRecord | None:
         """Settle one upload; None when there is nothing to process (the object is gone)."""
@@ -147,30 +153,33 @@ class Pipeline:
         self, base: MediaRecord, source: Source, meta: Metadata, outputs: tuple[Output, ...]
     ) -> MediaRecord:
         prefix = layout.prefix_for(base.aircraft, meta.sha256)
-        written = [self._put_output(prefix, source, meta.sha256, base.aircraft, out) for out in outputs]
+        batch = _Batch(source, meta.sha256, base.aircraft, self._present(prefix))
+        # The outputs go up side by side: each PUT waits mostly on the server's fsync, not on CPU.
+        # ``map`` re-raises the first failure once all have finished, so none is left running.
+        written = list(self._writers.map(lambda out: self._put_output(prefix, batch, out), outputs))
         manifest = layout.manifest(source, meta, base.aircraft, base.aircraft_note, written)
         manifest_key = layout.manifest_key(prefix)
-        self._put(manifest_key, manifest, "application/json", source, meta.sha256, base.aircraft, "manifest")
+        self._put(manifest_key, manifest, "application/json", "manifest", batch)
         record = _with_metadata(
             base, meta, prefix=prefix, manifest_key=manifest_key, outputs=tuple(w.key for w in written)
         )
         log.info("%s/%s: %d outputs under %s", source.bucket, source.key, len(written), prefix)
         return self._upsert(record)
 
-    def _put_output(self, prefix: str, source: Source, sha256: str, aircraft: str, out: Output) -> Written:
+    def _present(self, prefix: str) -> frozenset[str]:
+        """The keys already under ``prefix``: usually none, and then no output needs a HEAD."""
+        bucket, keys = self.settings.processed_bucket, set[str]()
+        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            keys.update(item["Key"] for item in page.get("Contents", []))
+        return frozenset(keys)
+
+    def _put_output(self, prefix: str, batch: _Batch, out: Output) -> Written:
         key = layout.output_key(prefix, out.rendition, out.ext)
-        size, digest = self._put(key, out.data, out.content_type, source, sha256, aircraft, out.rendition)
+        size, digest = self._put(key, out.data, out.content_type, out.rendition, batch)
         return Written(key, out.rendition, out.ext, out.content_type, out.width, out.height, size, digest)
 
     def _put(
-        self,
-        key: str,
-        data: bytes,
-        content_type: str,
-        source: Source,
-        sha256: str,
-        aircraft: str,
-        rendition: str,
+        self, key: str, data: bytes, content_type: str, rendition: str, batch: _Batch
     ) -> tuple[int, str]:
         """PUT one processed object unless it is already there for this upload; its size and SHA-256.
 
@@ -178,16 +187,18 @@ class Pipeline:
         retry would add a version, so an object already written from the same upload is kept.
         """
         bucket = self.settings.processed_bucket
-        try:
-            existing = self.s3.head_object(Bucket=bucket, Key=key)
-        except self._client_error() as exc:
-            if not is_missing(exc):
-                raise
-        else:
-            stored = existing.get("Metadata") or {}
-            if stored.get(layout.META_SHA256) == sha256:
-                return int(existing.get("ContentLength", 0)), stored.get(layout.META_OUTPUT_SHA256, "")
+        if key in batch.present:
+            try:
+                existing = self.s3.head_object(Bucket=bucket, Key=key)
+            except self._client_error() as exc:
+                if not is_missing(exc):
+                    raise
+            else:
+                stored = existing.get("Metadata") or {}
+                if stored.get(layout.META_SHA256) == batch.sha256:
+                    return int(existing.get("ContentLength", 0)), stored.get(layout.META_OUTPUT_SHA256, "")
         digest = hashlib.sha256(data).hexdigest()
+        source, sha256, aircraft = batch.source, batch.sha256, batch.aircraft
         self.s3.put_object(
             Bucket=bucket,
             Key=key,
@@ -315,6 +326,16 @@ def _with_metadata(base: MediaRecord, meta: Metadata, **paths: Any) -> MediaReco
         orientation=meta.orientation,
         **paths,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """What every output of one upload is written with."""
+
+    source: Source
+    sha256: str
+    aircraft: str
+    present: frozenset[str]  # keys already under the outputs' prefix
 
 
 def _describe(upload: Upload, head: dict[str, Any]) -> tuple[Source, MediaRecord]:

@@ -34,8 +34,9 @@ def document(config: filters.NotificationConfiguration) -> bytes:
         queue: list[tuple[str, xml.Content]] = [("Id", q.id), ("Queue", q.queue_arn)]
         queue += [("Event", event) for event in q.events]
         if q.rules:
+            # AWS stores "prefix"/"suffix" in any case but answers them capitalised (aws/aws-sdk#389).
             rules: list[tuple[str, xml.Content]] = [
-                ("FilterRule", [("Name", rule.name), ("Value", rule.value)]) for rule in q.rules
+                ("FilterRule", [("Name", rule.name.capitalize()), ("Value", rule.value)]) for rule in q.rules
             ]
             queue.append(("Filter", [("S3Key", rules)]))
         content.append(("QueueConfiguration", queue))
