@@ -24,13 +24,12 @@ from aerostore.worker.events import Upload
 from aerostore.worker.identity import identify
 from aerostore.worker.index import MediaIndex, MediaRecord
 from aerostore.worker.layout import Source, Written
-from aerostore.worker.settings import WorkerSettings
+from aerostore.worker.settings import PUTS_PER_IMAGE, WorkerSettings
 
 log = logging.getLogger("aerostore.worker")
 
 _MISSING = frozenset({"404", "NoSuchKey", "NoSuchVersion", "NotFound"})
 SNIFF_BYTES = 64
-PUTS_PER_IMAGE = 4  # outputs of one image PUT at once
 
 
 def is_missing(exc: Exception) -> bool:

@@ -85,12 +85,14 @@ class ImageWorker:
             self.index.close()
 
     def _drain(self, seconds: float) -> None:
-        """Take every slot back (each held slot is a message in progress), or give up after ``seconds``."""
+        """Wait for the messages in hand (received, not yet settled), at most ``seconds``."""
         deadline = time.monotonic() + seconds
-        for taken in range(self.settings.concurrency):
-            if not self._slots.acquire(timeout=max(0.0, deadline - time.monotonic())):
-                log.warning("stopping with %d message(s) in progress", self.settings.concurrency - taken)
-                return
+        while self._leases and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if self._leases:
+            log.warning(
+                "stopping with %d message(s) in progress; they will be delivered again", len(self._leases)
+            )
 
     def _receive_forever(self, stop: threading.Event) -> None:
         backoff = 0.5
@@ -101,6 +103,8 @@ class ImageWorker:
                 self._receive_once(stop)
                 backoff = 0.5
             except Exception as exc:
+                if stop.is_set():
+                    return  # the endpoint going away as we stop is no news
                 log.warning(
                     "receiving from %s: %s (retrying in %.1f s)", self.queue_url or "the queue", exc, backoff
                 )

@@ -13,6 +13,7 @@ from aerostore.worker import default_concurrency
 
 DEFAULT_PROCESSED_BUCKET = "processed-images"
 LONG_POLL_SECONDS = 20  # SQS's longest ReceiveMessage wait
+PUTS_PER_IMAGE = 4  # outputs of one image PUT at once
 _AWS_SQS_HOST = re.compile(r"(sqs\.[a-z0-9-]+|queue)\.amazonaws\.com(\.cn)?")
 
 
@@ -75,7 +76,8 @@ def clients(settings: WorkerSettings) -> tuple[Any, Any]:
         region_name=settings.region,
     )
     config = botocore.config.Config(
-        max_pool_connections=settings.concurrency + 2,
+        # the receiver, visibility extensions, and each image's HEAD/GET then its parallel PUTs
+        max_pool_connections=settings.concurrency * PUTS_PER_IMAGE + 2,
         retries={"mode": "standard", "max_attempts": 3},
         # A long poll waits up to 20 s for a message before answering.
         read_timeout=settings.wait_seconds + 40,
