@@ -76,7 +76,8 @@ class Aerostore:
                    PYTHONPATH=str(REPO / "src"))  # fmt: skip
         self.log_path = root / "server.log"
         args = [sys.executable, "-m", "aerostore", "serve", "--data-dir", str(root / "data"),
-                "--address", f"127.0.0.1:{self.port}", "--config", str(config)]  # fmt: skip
+                "--address", f"127.0.0.1:{self.port}", "--config", str(config),
+                "--image-workers", "0"]  # fmt: skip
         self.proc = subprocess.Popen(
             args, env=env, stdout=open(self.log_path, "wb"), stderr=subprocess.STDOUT
         )

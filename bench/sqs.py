@@ -287,7 +287,7 @@ def make_server(name: str, root: Path, ministack: str | None) -> Server:
         env.update(AEROSTORE_ROOT_USER=ACCESS_KEY, AEROSTORE_ROOT_PASSWORD=SECRET_KEY,
                    PYTHONPATH=str(REPO / "src") + os.pathsep + env.get("PYTHONPATH", ""))  # fmt: skip
         command = [sys.executable, "-m", "aerostore", "serve", "--data-dir", str(workdir / "data"),
-                   "--address", f"127.0.0.1:{port}"]  # fmt: skip
+                   "--address", f"127.0.0.1:{port}", "--image-workers", "0"]  # fmt: skip
         if name == "aerostore-nofsync":
             command.append("--no-fsync")
     elif name == "moto":
