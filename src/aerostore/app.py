@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import logging
 
-from aerostore.auth.keys import RootKeys
+from aerostore.access.control import AccessControl
+from aerostore.access.secrets import SecretBox
+from aerostore.audit import query as audit_query
+from aerostore.audit.http import AuditApi
+from aerostore.audit.recorder import Auditor
+from aerostore.auth.keys import RootKeys, UserKeys
 from aerostore.blueprint import apply as blueprint
 from aerostore.config import Config, Credentials
 from aerostore.events.relay import Relay
 from aerostore.events.targets import load_targets
-from aerostore.http.asgi import App
+from aerostore.firehose import runtime as firehose_runtime
+from aerostore.firehose.api import FirehoseApi
+from aerostore.firehose.store import append_sync
+from aerostore.http.asgi import App, Lifecycle, RoutedApi
 from aerostore.s3.api import S3Api
 from aerostore.sqs import store as queue_store
 from aerostore.sqs.api import SqsApi
@@ -42,14 +50,29 @@ class Bootstrap:
 
 def build_app(config: Config, credentials: Credentials) -> App:
     engine = Engine(config.data_dir, region=config.region, fsync=config.fsync)
-    keys = RootKeys(credentials.user, credentials.password)
+    keys = UserKeys(RootKeys(credentials.user, credentials.password), engine.db.reader,
+                    SecretBox.load(config.data_dir))  # fmt: skip
+    access = AccessControl(engine)
     queues = QueueService(engine.db, region=config.region)
     relay = Relay(engine.db, engine.notifier, queues=queues, enqueue=queue_store.enqueue_sync,
                   targets=load_targets(config.targets))  # fmt: skip
     s3 = S3Api(engine, keys, region=config.region, domains=config.domains,
-               destination_exists=relay.destination_exists)  # fmt: skip
+               destination_exists=relay.destination_exists, access=access)  # fmt: skip
     bootstrap = Bootstrap(engine, queues, config, credentials.user)
     # The image workers reach the server over HTTP: started last, once everything else is up.
     workers = InProcessWorkers(config, credentials)
     media = MediaApi(config.data_dir / MEDIA_INDEX, keys)
-    return App(s3, services=[engine, queues, relay, bootstrap, workers], routes=[SqsApi(queues, keys), media])
+    # The auditor comes last, so it stops first: its final flush reaches the delivery stream's buffer.
+    auditor = Auditor(engine.db, append_sync, flush_interval=config.audit_flush_interval)
+    own = audit_query.local_endpoint(config.host, config.port, config.tls_cert is not None, credentials.user,
+                                     credentials.password, config.region)  # fmt: skip
+    # Delivery streams after the buckets exist; they stop after the auditor's last flush.
+    firehose, loopback = firehose_runtime.build(config, credentials, engine.db)
+    services: list[Lifecycle] = [engine, queues, relay, bootstrap, firehose, workers]
+    routes: list[RoutedApi] = [SqsApi(queues, keys), FirehoseApi(firehose, keys), media, AuditApi(own, keys)]
+    if not config.audit:
+        app = App(s3, services=services, routes=routes)
+    else:
+        app = App(s3, services=[*services, auditor], routes=routes, audit=auditor)
+    loopback.app = app  # deliveries reach this app's S3 API in process
+    return app

@@ -38,6 +38,10 @@ class Config:
     targets: Mapping[str, Any] = field(default_factory=dict)
     # Image workers run in-process by `aerostore serve` (docs/worker.md); 0: none.
     image_workers: int = 0
+    # The request audit trail (docs/audit.md): on/off, and how long the records of reads and
+    # errors wait in memory before their group commit (the loss window on a crash).
+    audit: bool = True
+    audit_flush_interval: float = 1.0
 
 
 def parse_address(address: str) -> tuple[str, int]:

@@ -273,9 +273,8 @@ def test_conditional_delete_is_refused_not_ignored(s3, bucket: str) -> None:
 
 @pytest.mark.parametrize(
     ("extra", "header"),
-    [({"WebsiteRedirectLocation": "/elsewhere"}, "x-amz-website-redirect-location"),
-     ({"ACL": "public-read"}, "x-amz-acl"), ({"GrantRead": 'id="someone"'}, "x-amz-grant-read")],
-    ids=["website-redirect", "public-acl", "grant"],
+    [({"WebsiteRedirectLocation": "/elsewhere"}, "x-amz-website-redirect-location")],
+    ids=["website-redirect"],
 )  # fmt: skip
 def test_put_object_refuses_features_it_cannot_honour(s3, bucket: str, extra: dict[str, str],
                                                       header: str) -> None:  # fmt: skip
@@ -287,12 +286,21 @@ def test_put_object_refuses_features_it_cannot_honour(s3, bucket: str, extra: di
     s3.put_object(Bucket=bucket, Key="later", Body=b"x", ACL="bucket-owner-full-control")
 
 
+@pytest.mark.parametrize("extra", [{"ACL": "public-read"}, {"ACL": "private"}, {"GrantRead": 'id="someone"'}],
+                         ids=["public-acl", "private-acl", "grant"])  # fmt: skip
+def test_put_object_acls_are_refused_while_ownership_is_enforced(s3, bucket: str,
+                                                                 extra: dict[str, str]) -> None:  # fmt: skip
+    with pytest.raises(ClientError) as exc:
+        s3.put_object(Bucket=bucket, Key="acl", Body=b"x", **extra)
+    assert (status(exc), code(exc)) == (400, "AccessControlListNotSupported")
+
+
 def test_copy_object_refuses_public_acl(s3, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="src", Body=b"x")
     with pytest.raises(ClientError) as exc:
         s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"},
                        ACL="public-read")  # fmt: skip
-    assert code(exc) == "NotImplemented"
+    assert code(exc) == "AccessControlListNotSupported"
 
 
 def test_non_ascii_metadata_round_trips(s3, bucket: str) -> None:

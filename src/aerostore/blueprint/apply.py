@@ -25,6 +25,10 @@ an optional ``dead_letter`` (another queue's role) and ``max_receive_count``; a 
 exists is left as it is. ``[[buckets.<role>.notifications]]`` sends a bucket's events to a
 queue role or a target ARN; it is applied only while the bucket has no notification
 configuration at all, so one changed through the S3 API is never overwritten.
+
+``[buckets.<role>.cors]`` (``origins``, ``methods``, ``headers``, ``expose``, ``max_age``) is one
+CORS rule, likewise applied only while the bucket has no CORS configuration;
+``AEROSTORE_<ROLE>_CORS_ORIGINS`` (comma-separated) replaces its origins.
 """
 
 from __future__ import annotations
@@ -39,9 +43,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from aerostore.access import policy as policies
+from aerostore.access import roles
+from aerostore.access.control import POLICY, PUBLIC_ACCESS_BLOCK
+from aerostore.access.public import FLAGS, PublicAccessBlock
 from aerostore.events import filters
 from aerostore.features.object_lock import MAX_DAYS, MAX_YEARS, MODES, DefaultRetention
-from aerostore.s3 import errors
+from aerostore.s3 import cors, errors
 from aerostore.s3.names import validate_bucket_name
 from aerostore.storage.engine import Engine
 
@@ -67,6 +75,9 @@ class BucketSpec:
     purpose: str
     object_lock: DefaultRetention | None = None  # None: no Object Lock
     notifications: tuple[NotificationSpec, ...] = ()
+    cors: cors.CorsRule | None = None
+    public_access_block: PublicAccessBlock | None = None  # applied while the bucket has none
+    policy: str | None = None  # a bucket policy (JSON), applied while the bucket has none
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +106,10 @@ def load(path: Path | None = None) -> list[BucketSpec]:
         validate_bucket_name(name)
         lock = _object_lock(role, spec.get("object_lock"))
         notifications = tuple(_notification(role, n) for n in spec.get("notifications", ()))
-        specs.append(BucketSpec(role, name, spec.get("purpose", ""), lock, notifications))
+        rule = _cors(role, spec.get("cors"))
+        block, bucket_policy = _access(role, name, spec)
+        purpose = spec.get("purpose", "")
+        specs.append(BucketSpec(role, name, purpose, lock, notifications, rule, block, bucket_policy))
     return specs
 
 
@@ -125,6 +139,46 @@ def _notification(role: str, table: Mapping[str, Any]) -> NotificationSpec:
         )
     except KeyError as missing:
         raise ValueError(f"buckets.{role}.notifications: {missing} is required") from None
+
+
+def _cors(role: str, table: Mapping[str, Any] | None) -> cors.CorsRule | None:
+    """A ``[buckets.<role>.cors]`` table as one CORS rule; ValueError when S3 would refuse it."""
+    if table is None:
+        return None
+    origins = list(table.get("origins", []))
+    if (env := os.environ.get(f"AEROSTORE_{role.upper()}_CORS_ORIGINS")) is not None:
+        origins = [o.strip() for o in env.split(",") if o.strip()]
+    rule = cors.CorsRule(
+        allowed_origins=tuple(origins),
+        allowed_methods=tuple(table.get("methods", ["GET"])),
+        allowed_headers=tuple(table.get("headers", [])),
+        expose_headers=tuple(table.get("expose", [])),
+        max_age=table.get("max_age"),
+        id=table.get("id"),
+    )
+    try:
+        if not rule.allowed_origins:
+            raise ValueError("no origin")
+        cors.validate(rule)
+    except (errors.S3Error, ValueError) as exc:
+        raise ValueError(f"buckets.{role}.cors: {exc}") from None
+    return rule
+
+
+def _access(role: str, name: str, spec: Mapping[str, Any]) -> tuple[PublicAccessBlock | None, str | None]:
+    """``[buckets.<role>.public_access_block]`` (the four flags) and ``policy = "<packaged policy>"``."""
+    table = spec.get("public_access_block")
+    block = None
+    if table is not None:
+        unknown = set(table) - set(FLAGS)
+        if unknown or not all(isinstance(v, bool) for v in table.values()):
+            raise ValueError(f"buckets.{role}.public_access_block: give {', '.join(FLAGS)} as true/false")
+        block = PublicAccessBlock(*(bool(table.get(flag, False)) for flag in FLAGS))
+    bucket_policy = None
+    if "policy" in spec:
+        bucket_policy = roles.bucket_policy(str(spec["policy"]), name)
+        policies.parse(bucket_policy, name)
+    return block, bucket_policy
 
 
 def _object_lock(role: str, table: dict[str, Any] | None) -> DefaultRetention | None:
@@ -182,6 +236,9 @@ async def apply(
             await _ensure_lock(engine, spec.name, spec.object_lock)
         if spec.notifications:
             await _ensure_notifications(engine, spec, queue_arns or {})
+        if spec.cors is not None and engine.get_bucket_config(spec.name, cors.CONFIG) is None:
+            await engine.set_bucket_config(spec.name, cors.CONFIG, cors.dumps([spec.cors]))
+        await _ensure_access(engine, spec)
     return created
 
 
@@ -201,6 +258,15 @@ async def _ensure_notifications(engine: Engine, spec: BucketSpec, queue_arns: Ma
         queues.append(queue)
     config = filters.validate({"QueueConfigurations": queues})
     await engine.notifier.put_configuration(spec.name, config, test_event=False)
+
+
+async def _ensure_access(engine: Engine, spec: BucketSpec) -> None:
+    """The declared public access block and bucket policy, unless the bucket has its own already."""
+    block = spec.public_access_block
+    if block is not None and engine.get_bucket_config(spec.name, PUBLIC_ACCESS_BLOCK) is None:
+        await engine.set_bucket_config(spec.name, PUBLIC_ACCESS_BLOCK, block.to_json())
+    if spec.policy is not None and engine.get_bucket_config(spec.name, POLICY) is None:
+        await engine.set_bucket_config(spec.name, POLICY, spec.policy)
 
 
 async def _ensure_lock(engine: Engine, name: str, default: DefaultRetention) -> None:

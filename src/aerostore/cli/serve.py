@@ -90,6 +90,15 @@ def serve(config: Config) -> None:
     show_default="number of cores",
     help="Images processed at once by the in-process image worker (docs/worker.md); 0: none.",
 )
+@click.option("--no-audit", is_flag=True, help="Do not record requests in the audit trail (benchmarks).")
+@click.option(
+    "--audit-flush-interval",
+    type=click.FloatRange(min=0.01),
+    default=1.0,
+    envvar="AEROSTORE_AUDIT_FLUSH_INTERVAL",
+    show_default=True,
+    help="Seconds the audit records of reads and errors may wait before their durable write.",
+)
 def serve_command(
     data_dir: Path,
     address: str,
@@ -101,6 +110,8 @@ def serve_command(
     config_file: Path | None,
     no_fsync: bool,
     image_workers: int,
+    no_audit: bool,
+    audit_flush_interval: float,
 ) -> None:
     """Run the S3 API with the embedded engine (local disk + SQLite)."""
     if bool(tls_cert) != bool(tls_key):
@@ -124,5 +135,7 @@ def serve_command(
             blueprint=blueprint,
             targets=settings.get("targets", {}),
             image_workers=image_workers,
+            audit=not no_audit,
+            audit_flush_interval=audit_flush_interval,
         )
     )

@@ -10,7 +10,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from typing import Any, Protocol
 
-from aerostore.http.context import RequestContext, Result
+from aerostore.http.context import Exchange, RequestContext, Result
 from aerostore.s3 import errors, xml
 
 log = logging.getLogger("aerostore.http")
@@ -32,6 +32,14 @@ class RoutedApi(Api, Protocol):
     """An API sharing the endpoint with the default one: it claims the requests that are its own."""
 
     def claims(self, ctx: RequestContext) -> bool: ...
+
+
+class AuditSink(Protocol):
+    """Records every request (audit/recorder.py)."""
+
+    def begin(self, ctx: RequestContext, exchange: Exchange) -> Callable[[Result | None], None]:
+        """Called before the API runs; returns what to call once the answer is sent (None: it failed)."""
+        ...
 
 
 class Lifecycle(Protocol):
@@ -63,10 +71,17 @@ class App:
     otherwise to ``api`` (S3).
     """
 
-    def __init__(self, api: Api, services: list[Lifecycle], routes: Sequence[RoutedApi] = ()) -> None:
+    def __init__(
+        self,
+        api: Api,
+        services: list[Lifecycle],
+        routes: Sequence[RoutedApi] = (),
+        audit: AuditSink | None = None,
+    ) -> None:
         self.api = api
         self.services = services
         self.routes = routes
+        self.audit = audit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -89,34 +104,66 @@ class App:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         ctx = _context(scope)
-        body = _BodyTracker(receive, ctx.headers)
+        exchange = Exchange()
+        if self.audit is None:
+            await self._serve(ctx, exchange, receive, send)
+            return
+        finish = self.audit.begin(ctx, exchange)
+        result: Result | None = None
+        try:
+            result = await self._serve(ctx, exchange, receive, _metered(send, exchange))
+        finally:
+            finish(result)
+
+    async def _serve(self, ctx: RequestContext, exchange: Exchange, receive: Receive, send: Send) -> Result:
+        body = _BodyTracker(receive, ctx.headers, exchange)
         api = next((route for route in self.routes if route.claims(ctx)), self.api)
         try:
             result = await api.handle(ctx, body.receive)
         except errors.S3Error as exc:
+            ctx.audit["error_code"] = exc.code
             result = error_result(ctx, exc)
         except Exception:
             log.exception("internal error", extra={"request_id": ctx.request_id})
+            ctx.audit["error_code"] = errors.InternalError.code
             result = error_result(ctx, errors.InternalError())
         if not body.complete:
             # The client may still be sending (or, under Expect: 100-continue, never send) the
             # body we did not read: the connection cannot carry another request.
             result.headers["connection"] = "close"
         await _send_result(ctx, result, send)
+        return result
+
+
+def _metered(send: Send, exchange: Exchange) -> Send:
+    """``send`` counting the status, time to first byte and body bytes of the answer."""
+
+    async def metered(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            exchange.status = message["status"]
+            exchange.first_byte = time.time()
+        else:
+            exchange.bytes_sent += len(message.get("body", b""))
+        await send(message)
+
+    return metered
 
 
 class _BodyTracker:
     """Knows whether the request body was read to its end."""
 
-    def __init__(self, receive: Receive, headers: dict[str, str]) -> None:
+    def __init__(self, receive: Receive, headers: dict[str, str], exchange: Exchange) -> None:
         self._receive = receive
+        self._exchange = exchange
         length = headers.get("content-length", "0")
         self.complete = "transfer-encoding" not in headers and (not length.isdigit() or int(length) == 0)
 
     async def receive(self) -> Message:
         message = await self._receive()
-        if message["type"] == "http.request" and not message.get("more_body", False):
-            self.complete = True
+        if message["type"] == "http.request":
+            self._exchange.bytes_received += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                self.complete = True
         return message
 
 

@@ -21,6 +21,9 @@ class RequestContext:
     query_string: str
     headers: dict[str, str]
     secure: bool = False
+    # What the API learns that the audit record needs, as soon as it knows it (principal,
+    # operation, bucket, key...), so that a request failing halfway is still recorded with it.
+    audit: dict[str, Any] = field(default_factory=dict)
 
     @property
     def host_id(self) -> str:
@@ -37,3 +40,13 @@ class Result:
     body: Body = b""
     length: int | None = None  # for streamed bodies: the Content-Length to announce
     audit: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Exchange:
+    """What the ASGI boundary measures of one request, for its audit record."""
+
+    bytes_received: int = 0
+    bytes_sent: int = 0
+    status: int = 0  # as sent in ``http.response.start``; 0 if no answer started
+    first_byte: float | None = None  # time.time() of ``http.response.start``

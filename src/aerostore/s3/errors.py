@@ -96,6 +96,14 @@ BadRequest = _error("BadRequest", 400, "Bad Request")  # tag count limits: raise
 MissingRequestBodyError = _error("MissingRequestBodyError", 400, "Request Body is empty")
 NoSuchObjectLockConfiguration = _error("NoSuchObjectLockConfiguration", 404, "The specified object does not have a ObjectLock configuration")  # noqa: E501
 IllegalVersioningConfigurationException = _error("IllegalVersioningConfigurationException", 400, "The Versioning element must be specified")  # noqa: E501
+CORSResponse = _error("CORSResponse", 403, "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.")  # noqa: E501
+InvalidPolicyDocument = _error("InvalidPolicyDocument", 400, "The content of the form does not meet the conditions specified in the policy document.")  # noqa: E501
+MalformedPOSTRequest = _error("MalformedPOSTRequest", 400, "The body of your POST request is not well-formed multipart/form-data.")  # noqa: E501
+MaxPostPreDataLengthExceeded = _error("MaxPostPreDataLengthExceeded", 400, "Your POST request fields preceeding the upload file was too large.")  # noqa: E501
+MalformedPolicy = _error("MalformedPolicy", 400, "This policy contains invalid Json")
+NoSuchPublicAccessBlockConfiguration = _error("NoSuchPublicAccessBlockConfiguration", 404, "The public access block configuration was not found")  # noqa: E501
+OwnershipControlsNotFoundError = _error("OwnershipControlsNotFoundError", 404, "The bucket ownership controls were not found")  # noqa: E501
+InvalidBucketAclWithObjectOwnership = _error("InvalidBucketAclWithObjectOwnership", 400, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")  # noqa: E501
 # fmt: on
 
 

@@ -1,7 +1,7 @@
 """The S3 operations table: each operation's name as AWS spells it, its IAM action and kind.
 
-Authorization (auth/access.py, a later issue) and the audit trail read this table; no
-route carries its own list of middleware.
+Authorization (access/control.py) and the audit trail read this table; no route carries its
+own list of middleware.
 """
 
 from __future__ import annotations
@@ -62,6 +62,25 @@ class Operation(Enum):
     # event notifications
     PutBucketNotificationConfiguration = "PutBucketNotificationConfiguration"
     GetBucketNotificationConfiguration = "GetBucketNotificationConfiguration"
+    # CORS (s3/cors.py)
+    PutBucketCors = "PutBucketCors"
+    GetBucketCors = "GetBucketCors"
+    DeleteBucketCors = "DeleteBucketCors"
+    # access control (access/, handlers/policy.py, handlers/acl.py)
+    PutBucketPolicy = "PutBucketPolicy"
+    GetBucketPolicy = "GetBucketPolicy"
+    DeleteBucketPolicy = "DeleteBucketPolicy"
+    GetBucketPolicyStatus = "GetBucketPolicyStatus"
+    PutPublicAccessBlock = "PutPublicAccessBlock"
+    GetPublicAccessBlock = "GetPublicAccessBlock"
+    DeletePublicAccessBlock = "DeletePublicAccessBlock"
+    PutBucketOwnershipControls = "PutBucketOwnershipControls"
+    GetBucketOwnershipControls = "GetBucketOwnershipControls"
+    DeleteBucketOwnershipControls = "DeleteBucketOwnershipControls"
+    GetBucketAcl = "GetBucketAcl"
+    PutBucketAcl = "PutBucketAcl"
+    GetObjectAcl = "GetObjectAcl"
+    PutObjectAcl = "PutObjectAcl"
     # anything else S3 has but aerostore does not implement yet
     Unsupported = "Unsupported"
 
@@ -94,14 +113,21 @@ _ACTIONS = {
     Operation.ListParts: "s3:ListMultipartUploadParts",
     Operation.GetObjectAttributes: "s3:GetObjectAttributes",
     # AWS has no s3:DeleteBucketTagging action. With a versionId, the object tagging operations
-    # also need s3:{Put,Get,Delete}ObjectVersionTagging; access.py (issue 6) will refine that.
+    # need s3:{Put,Get,Delete}ObjectVersionTagging instead: access/control.py refines them.
     Operation.DeleteBucketTagging: "s3:PutBucketTagging",
     Operation.PutObjectLockConfiguration: "s3:PutBucketObjectLockConfiguration",
     Operation.GetObjectLockConfiguration: "s3:GetBucketObjectLockConfiguration",
     Operation.PutBucketNotificationConfiguration: "s3:PutBucketNotification",
     Operation.GetBucketNotificationConfiguration: "s3:GetBucketNotification",
+    Operation.PutBucketCors: "s3:PutBucketCORS",
+    Operation.GetBucketCors: "s3:GetBucketCORS",
+    Operation.DeleteBucketCors: "s3:PutBucketCORS",  # AWS has no s3:DeleteBucketCORS
+    Operation.PutPublicAccessBlock: "s3:PutBucketPublicAccessBlock",
+    Operation.GetPublicAccessBlock: "s3:GetBucketPublicAccessBlock",
+    Operation.DeletePublicAccessBlock: "s3:PutBucketPublicAccessBlock",  # as AWS: no Delete action
+    Operation.DeleteBucketOwnershipControls: "s3:PutBucketOwnershipControls",
     # A GOVERNANCE bypass (x-amz-bypass-governance-retention on DeleteObject(s) and
-    # PutObjectRetention) also needs s3:BypassGovernanceRetention: the root user only, until policies.
+    # PutObjectRetention) also needs s3:BypassGovernanceRetention: the root user only so far (docs/access.md).
 }
 
 _KINDS = {
@@ -131,4 +157,20 @@ _KINDS = {
     Operation.PutObjectLegalHold: Kind.WRITE,
     Operation.PutBucketNotificationConfiguration: Kind.OWNER,
     Operation.GetBucketNotificationConfiguration: Kind.OWNER,
+    Operation.PutBucketPolicy: Kind.OWNER,
+    Operation.GetBucketPolicy: Kind.OWNER,
+    Operation.DeleteBucketPolicy: Kind.OWNER,
+    Operation.GetBucketPolicyStatus: Kind.OWNER,
+    Operation.PutPublicAccessBlock: Kind.OWNER,
+    Operation.GetPublicAccessBlock: Kind.OWNER,
+    Operation.DeletePublicAccessBlock: Kind.OWNER,
+    Operation.PutBucketOwnershipControls: Kind.OWNER,
+    Operation.GetBucketOwnershipControls: Kind.OWNER,
+    Operation.DeleteBucketOwnershipControls: Kind.OWNER,
+    Operation.GetBucketAcl: Kind.OWNER,
+    Operation.PutBucketAcl: Kind.OWNER,
+    Operation.PutObjectAcl: Kind.WRITE,
+    Operation.PutBucketCors: Kind.OWNER,
+    Operation.GetBucketCors: Kind.OWNER,
+    Operation.DeleteBucketCors: Kind.OWNER,
 }

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from aerostore.auth.sigv4 import AuthResult
 from aerostore.http.context import RequestContext
 from aerostore.http.streams import BodyReader, Receive, read_small_body
 from aerostore.s3.router import Route
 from aerostore.storage.engine import Engine
+
+if TYPE_CHECKING:
+    from aerostore.access.control import AccessControl
 
 
 @dataclass(slots=True)
@@ -23,6 +27,8 @@ class S3Request:
     region: str
     # Whether an ARN names a queue or target events can be sent to (notification configurations).
     destination_exists: Callable[[str], bool] = field(default=lambda arn: False)
+    # Authorization (access/control.py), for handlers that authenticate inside (POST object).
+    access: AccessControl | None = None
 
     @property
     def headers(self) -> Mapping[str, str]:

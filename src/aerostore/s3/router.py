@@ -31,12 +31,27 @@ _BUCKET_CONFIGS = {
         "GET": Op.GetBucketNotificationConfiguration,
         "PUT": Op.PutBucketNotificationConfiguration,
     },
+    "cors": {"GET": Op.GetBucketCors, "PUT": Op.PutBucketCors, "DELETE": Op.DeleteBucketCors},
+    "policy": {"GET": Op.GetBucketPolicy, "PUT": Op.PutBucketPolicy, "DELETE": Op.DeleteBucketPolicy},
+    "policyStatus": {"GET": Op.GetBucketPolicyStatus},
+    "publicAccessBlock": {
+        "GET": Op.GetPublicAccessBlock,
+        "PUT": Op.PutPublicAccessBlock,
+        "DELETE": Op.DeletePublicAccessBlock,
+    },
+    "ownershipControls": {
+        "GET": Op.GetBucketOwnershipControls,
+        "PUT": Op.PutBucketOwnershipControls,
+        "DELETE": Op.DeleteBucketOwnershipControls,
+    },
+    "acl": {"GET": Op.GetBucketAcl, "PUT": Op.PutBucketAcl},
 }
 _OBJECT_LOCKS = {
     "retention": {"GET": Op.GetObjectRetention, "PUT": Op.PutObjectRetention},
     "legal-hold": {"GET": Op.GetObjectLegalHold, "PUT": Op.PutObjectLegalHold},
 }
 _BUCKET_TAGGING = {"GET": Op.GetBucketTagging, "PUT": Op.PutBucketTagging, "DELETE": Op.DeleteBucketTagging}
+_OBJECT_ACL = {"GET": Op.GetObjectAcl, "PUT": Op.PutObjectAcl}
 _OBJECT_TAGGING = {"GET": Op.GetObjectTagging, "PUT": Op.PutObjectTagging, "DELETE": Op.DeleteObjectTagging}
 
 
@@ -78,7 +93,15 @@ def route(
         op = Op.ListBuckets if method in ("GET", "HEAD") else Op.Unsupported
         return Route(op, "", "")
     op = _object_op(method, query, headers) if key else _bucket_op(method, query)
+    if op is Op.Unsupported and not key and method == "POST" and _is_form(headers, query):
+        op = Op.PostObject
     return Route(op, bucket, key)
+
+
+def _is_form(headers: Mapping[str, str], query: Mapping[str, str]) -> bool:
+    """PostObject: a browser form POSTed to the bucket itself."""
+    content_type = headers.get("content-type", "").lower()
+    return content_type.startswith("multipart/form-data") and not query.keys() & {"delete", "uploads"}
 
 
 def _sub_op(method: str, query: Mapping[str, str], table: dict[str, dict[str, Op]]) -> Op | None:
@@ -116,6 +139,8 @@ def _bucket_op(method: str, query: Mapping[str, str]) -> Op:
 
 
 def _object_op(method: str, query: Mapping[str, str], headers: Mapping[str, str]) -> Op:
+    if "acl" in query:
+        return _OBJECT_ACL.get(method, Op.Unsupported)
     if _OBJECT_SUBRESOURCES & query.keys() or ("attributes" in query and method != "GET"):
         return Op.Unsupported
     if (lock := _sub_op(method, query, _OBJECT_LOCKS)) is not None:

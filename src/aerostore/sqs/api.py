@@ -42,14 +42,18 @@ class SqsApi:
     async def handle(self, ctx: RequestContext, receive: Receive) -> Result:
         codec: ModuleType = protocol_json if protocol_json.is_json(ctx) else protocol_query
         request_id = str(uuid.uuid4())
+        ctx.audit["request_id"] = request_id  # the id SQS clients see, in the audit record too
         action = ""
         try:
             body = await read_body(receive, MAX_REQUEST_BYTES)
             principal = authenticate(ctx, body, self.keys)
+            ctx.audit.update(principal=principal.user, access_key_id=principal.access_key, auth_type="header")
             action, params = codec.parse(ctx, body)
+            ctx.audit.update(service=SERVICE, operation=action)
             result = await self._run(ctx, action, params, principal)
             response: Result = codec.render(action, result, request_id)
         except errors.SqsError as exc:
+            ctx.audit["error_code"] = exc.code
             response = codec.render_error(exc, request_id)
         except Exception:
             log.exception("internal error", extra={"request_id": request_id})

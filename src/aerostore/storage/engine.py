@@ -171,18 +171,23 @@ class Engine:
         body: BodyReader,
         attrs: ObjectAttrs,
         conditions: Conditions = NO_CONDITIONS,
+        *,
+        event: EventName = EventName.OBJECT_CREATED_PUT,
     ) -> ObjectVersion:
-        """PutObject. The bucket is checked before a byte is read; conditions at commit."""
+        """PutObject (and PostObject, whose ``event`` is ``s3:ObjectCreated:Post``).
+
+        The bucket is checked before a byte is read; conditions at commit.
+        """
         self.get_bucket(bucket)
         if inline.wanted(body):
             data = await inline.read_body(body)
             d = body.digests()
             draft = _draft(bucket, key, attrs, len(data), d, (), data)
-            return await self._install_inline(draft, conditions, EventName.OBJECT_CREATED_PUT)
+            return await self._install_inline(draft, conditions, event)
         async with self.blobs.pending() as blob:
             await blob.write_from(body, MAX_OBJECT_SIZE)
             draft = _draft(bucket, key, attrs, blob.size, body.digests(), (blob.segment(),))
-            job = self._creating(draft, conditions, EventName.OBJECT_CREATED_PUT)
+            job = self._creating(draft, conditions, event)
             version = await commit.commit(self.db, blob, job, self.faults)
         self.housekeeper.wake()
         return version

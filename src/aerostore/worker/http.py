@@ -56,8 +56,10 @@ class MediaApi:
             result = Result(200, {"content-type": "application/json"}, json.dumps(body).encode())
         except errors.S3Error as exc:
             result = _error(exc.status, exc.code, exc.text)
+            result.audit["error_code"] = exc.code
         except MediaApiError as exc:
             result = _error(exc.status, exc.code, exc.message)
+            result.audit["error_code"] = exc.code
         result.audit.update(service="media", operation="GetMedia")
         return result
 
@@ -111,6 +113,8 @@ def _authenticate(ctx: RequestContext, keys: sigv4.KeyStore) -> sigv4.Principal:
     headers.setdefault(sigv4.X_AMZ_CONTENT_SHA256, _EMPTY_SHA256)  # a GET has no body to hash
     raw_path = ctx.raw_path.split("?", 1)[0]
     auth = sigv4.verify(ctx.method, raw_path, ctx.query_string, headers, keys, time.time())
+    ctx.audit.update(principal=auth.principal.user, access_key_id=auth.principal.access_key,
+                     auth_type=auth.auth_type, signature_version=auth.signature_version)  # fmt: skip
     if not auth.principal.is_root:
         raise errors.AccessDenied()
     return auth.principal

@@ -6,8 +6,10 @@ from collections.abc import Awaitable, Callable
 
 from aerostore.http.context import Result
 from aerostore.s3.handlers import (
+    acl,
     bucket,
     copy,
+    cors,
     delete,
     listing,
     multipart,
@@ -17,6 +19,7 @@ from aerostore.s3.handlers import (
     object_get,
     object_lock,
     object_put,
+    policy,
     tagging,
     versioning,
 )
@@ -62,4 +65,21 @@ HANDLERS: dict[Op, Callable[[S3Request], Awaitable[Result]]] = {
     Op.GetObjectLegalHold: object_lock.get_object_legal_hold,
     Op.PutBucketNotificationConfiguration: notification.put_bucket_notification_configuration,
     Op.GetBucketNotificationConfiguration: notification.get_bucket_notification_configuration,
+    Op.PutBucketCors: cors.put_bucket_cors,
+    Op.GetBucketCors: cors.get_bucket_cors,
+    Op.DeleteBucketCors: cors.delete_bucket_cors,
+    Op.PutBucketPolicy: policy.put_bucket_policy,
+    Op.GetBucketPolicy: policy.get_bucket_policy,
+    Op.DeleteBucketPolicy: policy.delete_bucket_policy,
+    Op.GetBucketPolicyStatus: policy.get_bucket_policy_status,
+    Op.PutPublicAccessBlock: policy.put_public_access_block,
+    Op.GetPublicAccessBlock: policy.get_public_access_block,
+    Op.DeletePublicAccessBlock: policy.delete_public_access_block,
+    Op.PutBucketOwnershipControls: acl.put_bucket_ownership_controls,
+    Op.GetBucketOwnershipControls: acl.get_bucket_ownership_controls,
+    Op.DeleteBucketOwnershipControls: acl.delete_bucket_ownership_controls,
+    Op.GetBucketAcl: acl.get_bucket_acl,
+    Op.PutBucketAcl: acl.put_bucket_acl,
+    Op.GetObjectAcl: acl.get_object_acl,
+    Op.PutObjectAcl: acl.put_object_acl,
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from aerostore.access.control import BUCKET_ACL, OWNERSHIP
+from aerostore.access.public import BUCKET_OWNER_ENFORCED, OWNERSHIPS
 from aerostore.http.context import Result
 from aerostore.s3 import errors, xml
 from aerostore.s3.handlers.listing import decode_token, encode_token
@@ -63,13 +65,20 @@ def _location_constraint(body: bytes, region: str) -> str:
 
 async def create_bucket(req: S3Request) -> Result:
     validate_bucket_name(req.bucket)
+    ownership = req.headers.get("x-amz-object-ownership", BUCKET_OWNER_ENFORCED)
+    if ownership not in OWNERSHIPS:
+        raise errors.InvalidArgument(ArgumentName="x-amz-object-ownership", ArgumentValue=ownership)
     acl = req.headers.get("x-amz-acl")
-    if acl is not None and acl not in ALLOWED_BUCKET_ACLS:
-        raise errors.NotImplemented("Canned ACLs other than private are not supported yet")
+    if ownership == BUCKET_OWNER_ENFORCED and acl is not None and acl not in ALLOWED_BUCKET_ACLS:
+        raise errors.InvalidBucketAclWithObjectOwnership()
     region = _location_constraint(await req.xml_body(), req.region)
     lock = req.headers.get("x-amz-bucket-object-lock-enabled", "").lower() == "true"
     try:
         await req.engine.create_bucket(req.bucket, req.owner, region, object_lock=lock)
+        if ownership != BUCKET_OWNER_ENFORCED:
+            await req.engine.set_bucket_config(req.bucket, OWNERSHIP, ownership)
+            if acl is not None and acl not in ALLOWED_BUCKET_ACLS:
+                await req.engine.set_bucket_config(req.bucket, BUCKET_ACL, acl)
     except errors.BucketAlreadyOwnedByYou:
         # AWS keeps a legacy rule in us-east-1 only: re-creating a bucket you own answers 200
         # and leaves its contents alone. See "BucketAlreadyOwnedByYou" in

@@ -25,13 +25,16 @@ SSE_HEADERS = ("x-amz-server-side-encryption", "x-amz-server-side-encryption-cus
 # Object write headers asking for features a later issue brings; honouring them silently would be a
 # wrong success (an object believed locked or shared that is not).
 LATER_FEATURE_HEADERS = (
-    # ACL grants: issue 6
-    "x-amz-grant-read", "x-amz-grant-read-acp", "x-amz-grant-write-acp", "x-amz-grant-full-control",
     # website hosting: not planned
     "x-amz-website-redirect-location",
 )  # fmt: skip
-# With a single owner these canned ACLs change nothing; the others grant access to someone else (issue 6).
-NO_OP_OBJECT_ACLS = {"private", "bucket-owner-read", "bucket-owner-full-control"}
+# Object ACLs are disabled (Object Ownership, handlers/acl.py): an object write may only ask for
+# bucket-owner-full-control, which changes nothing; any other ACL (even "private") or grant is
+# AccessControlListNotSupported, as on a BucketOwnerEnforced AWS bucket (ceph/s3-tests object_ownership).
+NO_OP_OBJECT_ACLS = {"bucket-owner-full-control"}
+ACL_GRANT_HEADERS = (
+    "x-amz-grant-read", "x-amz-grant-read-acp", "x-amz-grant-write-acp", "x-amz-grant-full-control",
+)  # fmt: skip
 
 
 def http_date(epoch: float) -> str:
@@ -53,8 +56,8 @@ def refuse_unsupported(headers: Mapping[str, str]) -> None:
         if name in headers:
             raise errors.NotImplemented(NOT_IMPLEMENTED_HEADER, Header=name)
     acl = headers.get("x-amz-acl")
-    if acl is not None and acl not in NO_OP_OBJECT_ACLS:
-        raise errors.NotImplemented(NOT_IMPLEMENTED_HEADER, Header="x-amz-acl")
+    if (acl is not None and acl not in NO_OP_OBJECT_ACLS) or any(n in headers for n in ACL_GRANT_HEADERS):
+        raise errors.AccessControlListNotSupported()
 
 
 def user_metadata(headers: Mapping[str, str]) -> dict[str, str]:

@@ -79,14 +79,29 @@ def _entry(key: str, asked: str | None, outcome: Outcome) -> tuple[str, xml.Cont
     return ("Deleted", content)
 
 
+Item = tuple[str, str | None]
+
+
+def _denied(req: S3Request, items: list[Item]) -> dict[Item, errors.S3Error]:
+    """The keys the principal may not delete (access/control.py authorizes DeleteObjects per key)."""
+    if req.access is None:
+        return {}
+    auth = req.auth
+    return req.access.denied_keys(principal=auth.principal, bucket=req.bucket, items=items, ctx=req.ctx,
+                                  headers=req.headers, auth_type=auth.auth_type)  # fmt: skip
+
+
 async def delete_objects(req: S3Request) -> Result:
     require_integrity_header(req.headers)
     quiet, items = _parse_delete(await req.xml_body(limit=2 * 1024 * 1024))
     req.engine.get_bucket(req.bucket)
     valid = [(k, v) for k, v in items if len(k.encode("utf-8", "surrogatepass")) <= MAX_KEY_BYTES]
     bypass = object_lock.bypass_governance(req)
-    done = await req.engine.delete_objects(req.bucket, valid, bypass_governance=bypass)
-    outcomes = dict(zip(valid, done, strict=True))
+    denied = _denied(req, valid)
+    allowed = [item for item in valid if item not in denied]
+    done = await req.engine.delete_objects(req.bucket, allowed, bypass_governance=bypass) if allowed else []
+    outcomes: dict[Item, Outcome] = dict(zip(allowed, done, strict=True))
+    outcomes.update(denied)
     entries = []
     for key, asked in items:
         outcome = outcomes.get((key, asked), errors.KeyTooLongError())

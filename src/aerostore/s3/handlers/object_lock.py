@@ -30,8 +30,9 @@ NOT_A_CHECKSUM = ("x-amz-checksum-algorithm", "x-amz-checksum-type", "x-amz-chec
 def bypass_governance(req: S3Request) -> bool:
     """``x-amz-bypass-governance-retention: true`` from a principal allowed s3:BypassGovernanceRetention.
 
-    Only the root user is, until bucket policies (issue 6). AWS refuses the header on a bucket
-    without Object Lock; aerostore ignores it there (see docs/compatibility.md, Object Lock).
+    Only the root user is so far (users' policies are not consulted for it, docs/access.md). AWS
+    refuses the header on a bucket without Object Lock; aerostore ignores it there (see
+    docs/compatibility.md, Object Lock).
     """
     asked = req.headers.get(X_AMZ_BYPASS_GOVERNANCE_RETENTION, "").strip().lower() == "true"
     return asked and req.auth.principal.is_root

@@ -19,6 +19,7 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -50,6 +51,11 @@ class WriterStats:
 
 
 _STOP = object()
+
+JobWrapper = Callable[[Callable[[sqlite3.Connection], Any]], Callable[[sqlite3.Connection], Any]]
+# Set for the request being served (audit/recorder.py): wraps each of its durable write jobs so
+# that the request's audit record is written in the transaction of the change it records.
+job_wrapper: ContextVar[JobWrapper | None] = ContextVar("aerostore_job_wrapper", default=None)
 
 
 def connect(path: Path, *, readonly: bool = False, synchronous: str = "FULL") -> sqlite3.Connection:
@@ -105,7 +111,8 @@ class Database:
             raise RuntimeError("database is not started")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._queue.put(_Job(fn, future, loop, durable))
+        wrap = job_wrapper.get() if durable else None
+        self._queue.put(_Job(fn if wrap is None else wrap(fn), future, loop, durable))
         return future
 
     async def write(self, fn: Callable[[sqlite3.Connection], T], *, durable: bool = True) -> T:

@@ -1,0 +1,1 @@
+"""Access control: identities, the IAM policy language, public access block, object ownership."""
