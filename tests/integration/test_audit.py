@@ -46,21 +46,44 @@ def bucket(s3: Any) -> str:
     return name
 
 
-def records(srv: Server) -> dict[str, dict[str, Any]]:
-    """Every audit record so far by request id: still buffered for delivery, or delivered as Parquet."""
-    time.sleep(0.4)  # past the flush interval
+def _records_once(srv: Server) -> dict[str, dict[str, Any]]:
+    # The buffer first, then the Parquet files: a record delivered in between is in the files
+    # (they are never removed), so it cannot slip between the two reads.
     found: dict[str, dict[str, Any]] = {}
-    endpoint = query.Endpoint(srv.endpoint, ROOT_USER, ROOT_PASSWORD)
-    for row in query.run("SELECT * FROM audit WHERE kind = 'request'", endpoint).to_pylist():
-        found[row["request_id"]] = row
     conn = sqlite3.connect(srv.data_dir / "meta.sqlite3")
     try:
         for (data,) in conn.execute("SELECT data FROM firehose_records WHERE stream = ?", (schema.STREAM,)):
             row = schema.decode(data)
-            found.setdefault(row["request_id"], row)
+            found[row["request_id"]] = row
     finally:
         conn.close()
+    endpoint = query.Endpoint(srv.endpoint, ROOT_USER, ROOT_PASSWORD)
+    for row in query.run("SELECT * FROM audit WHERE kind = 'request'", endpoint).to_pylist():
+        found.setdefault(row["request_id"], row)
     return found
+
+
+class _Records(dict[str, dict[str, Any]]):
+    """Every audit record so far by request id; looking one up waits for its flush (up to 10 s)."""
+
+    def __init__(self, srv: Server) -> None:
+        super().__init__(_records_once(srv))
+        self.srv = srv
+
+    def __missing__(self, request_id: str) -> dict[str, Any]:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            time.sleep(0.2)
+            self.update(_records_once(self.srv))
+            if request_id in self:
+                return self[request_id]
+        raise KeyError(request_id)
+
+
+def records(srv: Server) -> dict[str, dict[str, Any]]:
+    """Every audit record so far by request id: still buffered for delivery, or delivered as Parquet."""
+    time.sleep(0.4)  # past the flush interval
+    return _Records(srv)
 
 
 def _by_request(srv: Server, response: dict[str, Any]) -> dict[str, Any]:
