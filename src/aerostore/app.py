@@ -16,7 +16,7 @@ from aerostore.events.relay import Relay
 from aerostore.events.targets import load_targets
 from aerostore.firehose import runtime as firehose_runtime
 from aerostore.firehose.api import FirehoseApi
-from aerostore.firehose.store import append_sync
+from aerostore.firehose.store import append_many_sync, append_sync
 from aerostore.http.asgi import App, Lifecycle, RoutedApi
 from aerostore.s3.api import S3Api
 from aerostore.sqs import store as queue_store
@@ -52,7 +52,7 @@ def build_app(config: Config, credentials: Credentials) -> App:
     engine = Engine(config.data_dir, region=config.region, fsync=config.fsync)
     keys = UserKeys(RootKeys(credentials.user, credentials.password), engine.db.reader,
                     SecretBox.load(config.data_dir))  # fmt: skip
-    access = AccessControl(engine)
+    access = AccessControl(engine, default_ownership=config.default_object_ownership)
     queues = QueueService(engine.db, region=config.region)
     relay = Relay(engine.db, engine.notifier, queues=queues, enqueue=queue_store.enqueue_sync,
                   targets=load_targets(config.targets))  # fmt: skip
@@ -63,7 +63,8 @@ def build_app(config: Config, credentials: Credentials) -> App:
     workers = InProcessWorkers(config, credentials)
     media = MediaApi(config.data_dir / MEDIA_INDEX, keys)
     # The auditor comes last, so it stops first: its final flush reaches the delivery stream's buffer.
-    auditor = Auditor(engine.db, append_sync, flush_interval=config.audit_flush_interval)
+    auditor = Auditor(engine.db, append_sync, append_many=append_many_sync,
+                      flush_interval=config.audit_flush_interval)  # fmt: skip
     own = audit_query.local_endpoint(config.host, config.port, config.tls_cert is not None, credentials.user,
                                      credentials.password, config.region)  # fmt: skip
     # Delivery streams after the buckets exist; they stop after the auditor's last flush.

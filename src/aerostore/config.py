@@ -42,6 +42,8 @@ class Config:
     # errors wait in memory before their group commit (the loss window on a crash).
     audit: bool = True
     audit_flush_interval: float = 1.0
+    # Object Ownership of a bucket created without x-amz-object-ownership (docs/access.md).
+    default_object_ownership: str = "BucketOwnerEnforced"
 
 
 def parse_address(address: str) -> tuple[str, int]:

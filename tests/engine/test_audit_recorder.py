@@ -9,7 +9,7 @@ import time
 
 from aerostore.audit import schema
 from aerostore.audit.recorder import Auditor
-from aerostore.firehose.store import append_sync
+from aerostore.firehose.store import append_many_sync, append_sync
 from aerostore.http.context import Exchange, RequestContext, Result
 from aerostore.s3 import errors
 from aerostore.storage.engine import Engine
@@ -37,7 +37,7 @@ def _records(engine: Engine) -> list[dict[str, object]]:
 
 
 async def test_mutation_record_commits_in_the_change_transaction(engine: Engine) -> None:
-    auditor = Auditor(engine.db, append_sync, flush_interval=60)
+    auditor = Auditor(engine.db, append_sync, append_many=append_many_sync, flush_interval=60)
     await engine.create_bucket("audited", "owner")
     ctx = _ctx(
         "REQ1", operation="PutObject", bucket="audited", key="k", principal="alice", auth_type="header"
@@ -59,7 +59,7 @@ async def test_mutation_record_commits_in_the_change_transaction(engine: Engine)
 
 
 async def test_failed_mutation_leaves_no_committed_record(engine: Engine) -> None:
-    auditor = Auditor(engine.db, append_sync, flush_interval=60)
+    auditor = Auditor(engine.db, append_sync, append_many=append_many_sync, flush_interval=60)
     ctx = _ctx("REQ2", operation="DeleteBucket", bucket="missing")
     finish = auditor.begin(ctx, Exchange())
     try:
@@ -74,7 +74,7 @@ async def test_failed_mutation_leaves_no_committed_record(engine: Engine) -> Non
 
 
 async def test_read_records_wait_for_the_group_commit(engine: Engine) -> None:
-    auditor = Auditor(engine.db, append_sync, flush_interval=0.05)
+    auditor = Auditor(engine.db, append_sync, append_many=append_many_sync, flush_interval=0.05)
     await auditor.start()
     try:
         for n in range(20):

@@ -6,9 +6,12 @@
 - A user needs an Allow from its identity policies (role + own) or from the bucket policy, and
   no explicit Deny in either.
 - Anonymous requests are evaluated against the bucket policy only.
+- Where the bucket's Object Ownership enables ACLs, a grant of the bucket's or the object's ACL
+  allows what no policy decided (an explicit Deny still wins).
 - Public access block (bucket flags OR account flags): RestrictPublicBuckets ignores the public
   statements of a bucket policy for anonymous callers; BlockPublicPolicy is enforced when a
-  policy is put (handlers/policy.py); BlockPublicAcls/IgnorePublicAcls apply to canned ACLs.
+  policy is put (handlers/policy.py); BlockPublicAcls refuses public ACLs (handlers/acl.py),
+  IgnorePublicAcls drops their group grants here.
 
 See https://docs.aws.amazon.com/AmazonS3/latest/userguide/how-s3-evaluates-access-control.html
 """
@@ -19,7 +22,7 @@ import sqlite3
 from collections.abc import Callable, Mapping
 from urllib.parse import unquote
 
-from aerostore.access import identities
+from aerostore.access import acl, identities
 from aerostore.access import policy as policies
 from aerostore.access.context import request_keys
 from aerostore.access.evaluate import Decision, Subject, evaluate, is_public
@@ -28,6 +31,7 @@ from aerostore.access.roles import ROLES
 from aerostore.auth.sigv4 import Principal
 from aerostore.http.context import RequestContext
 from aerostore.s3 import errors
+from aerostore.s3.names import canonical_id
 from aerostore.s3.operations import Operation
 from aerostore.storage.engine import Engine
 
@@ -57,9 +61,15 @@ _VERSION_ACTIONS = {
 
 
 class AccessControl:
-    def __init__(self, engine: Engine, reader: Callable[[], sqlite3.Connection] | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        reader: Callable[[], sqlite3.Connection] | None = None,
+        default_ownership: str = BUCKET_OWNER_ENFORCED,
+    ) -> None:
         self.engine = engine
         self._reader = reader or engine.db.reader
+        self.default_ownership = default_ownership
 
     def authorize(
         self,
@@ -101,8 +111,9 @@ class AccessControl:
             public_allows = not (restrict and principal is Principal.ANONYMOUS)
             by_bucket = evaluate([bucket_policy], subject, public_allows=public_allows)
             decision = by_bucket if by_bucket is not Decision.NONE else decision
-        if decision is Decision.NONE and bucket and self._acl_allows(principal, bucket, key, action):
-            return
+        if decision is Decision.NONE and bucket:
+            if self._acl_allows(principal, bucket, key, action, query.get("versionId") or None):
+                return
         if decision is not Decision.ALLOW:
             raise errors.AccessDenied()
 
@@ -141,15 +152,43 @@ class AccessControl:
         self.authorize(principal=principal, operation=Operation.GetObject, bucket=bucket, key=key, ctx=ctx,
                        query=query, headers=headers, auth_type=auth_type)  # fmt: skip
 
-    def _acl_allows(self, principal: Principal, bucket: str, key: str, action: str) -> bool:
-        """A bucket's canned ACL (ACLs enabled only): READ lists it, WRITE writes its objects."""
-        canned = self._config(bucket, BUCKET_ACL)
-        if canned is None or canned not in _ACL_GRANTS or self.public_access_block(bucket).ignore_public_acls:
+    def _acl_allows(
+        self, principal: Principal, bucket: str, key: str, action: str, version_id: str | None
+    ) -> bool:
+        """ACL grants, an Allow source where the bucket's Object Ownership enables ACLs (access/acl.py)."""
+        scope, permission = _ACL_PERMISSIONS.get(action, ("", ""))
+        if not scope or self.ownership(bucket) == BUCKET_OWNER_ENFORCED:
             return False
-        audience, actions = _ACL_GRANTS[canned]
-        if audience == "authenticated" and principal is Principal.ANONYMOUS:
+        user = None if principal is Principal.ANONYMOUS else principal.user
+        ignore = self.public_access_block(bucket).ignore_public_acls
+        try:
+            owner = self.engine.get_bucket(bucket).owner
+            if scope == "object":
+                version = self.engine.get_object_tagging(bucket, key, version_id)
+                found = self.object_acl(version.attrs.acl, owner)
+            else:
+                found = self.bucket_acl(bucket, owner)
+        except (errors.NoSuchKey, errors.NoSuchVersion):
+            # Reading a missing object: who may list the bucket learns it is missing (404), as AWS.
+            listable = self.bucket_acl(bucket, owner).allows(user, "READ", ignore_public=ignore)
+            return permission == "READ" and listable
+        except errors.S3Error:
             return False
-        return action in actions and (bool(key) == (action != "s3:ListBucket"))
+        return found.allows(user, permission, ignore_public=ignore)
+
+    def bucket_acl(self, bucket: str, owner: str) -> acl.Acl:
+        """The stored bucket ACL, else the owner's full control."""
+        stored = self._config(bucket, BUCKET_ACL)
+        return acl.private(owner) if stored is None else acl.Acl.from_json(stored, owner)
+
+    @staticmethod
+    def object_acl(stored: str | None, bucket_owner: str) -> acl.Acl:
+        return acl.private(bucket_owner) if stored is None else acl.Acl.from_json(stored, bucket_owner)
+
+    def resolve_user(self, cid: str, *known: str) -> str | None:
+        """The user whose canonical id is ``cid``: one of ``known`` (root, the bucket owner) or a user."""
+        names = [*known, *(u.name for u in identities.list_users(self._reader()))]
+        return next((name for name in names if canonical_id(name) == cid), None)
 
     # ---- state, read per request (indexed lookups; parsing is cached by text) ----
 
@@ -195,12 +234,24 @@ class AccessControl:
             return None
 
 
-_READ = {"s3:ListBucket"}
-_WRITE = {"s3:PutObject", "s3:DeleteObject"}
-_ACL_GRANTS = {
-    "public-read": ("anyone", _READ),
-    "public-read-write": ("anyone", _READ | _WRITE),
-    "authenticated-read": ("authenticated", _READ),
+# What each ACL permission grants: on the bucket (its ACL) or on the object (the version's ACL).
+# See https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#permissions
+_ACL_PERMISSIONS = {
+    "s3:ListBucket": ("bucket", "READ"),
+    "s3:ListBucketVersions": ("bucket", "READ"),
+    "s3:ListBucketMultipartUploads": ("bucket", "READ"),
+    "s3:PutObject": ("bucket", "WRITE"),
+    "s3:DeleteObject": ("bucket", "WRITE"),
+    "s3:DeleteObjectVersion": ("bucket", "WRITE"),
+    "s3:AbortMultipartUpload": ("bucket", "WRITE"),
+    "s3:GetBucketAcl": ("bucket", "READ_ACP"),
+    "s3:PutBucketAcl": ("bucket", "WRITE_ACP"),
+    "s3:GetObject": ("object", "READ"),
+    "s3:GetObjectVersion": ("object", "READ"),
+    "s3:GetObjectAcl": ("object", "READ_ACP"),
+    "s3:GetObjectVersionAcl": ("object", "READ_ACP"),
+    "s3:PutObjectAcl": ("object", "WRITE_ACP"),
+    "s3:PutObjectVersionAcl": ("object", "WRITE_ACP"),
 }
 
 

@@ -7,8 +7,9 @@ answer is sent. In between, every durable write job the request submits is wrapp
 without its record (``committed`` = true). Such a request gets no second record at the end.
 
 Every other request (reads, errors, and mutations whose change did not commit) is recorded when
-its answer has been sent: its record waits in memory at most ``flush_interval`` seconds, then a
-single durable write appends the whole batch. A crash loses at most that window of those records.
+its answer has been sent: what its record needs waits in memory at most ``flush_interval`` seconds,
+then a single durable write job builds, encodes and appends the whole batch on the writer thread
+(the event loop only keeps a tuple per request). A crash loses at most that window of those records.
 See docs/audit.md.
 """
 
@@ -19,8 +20,7 @@ import logging
 import re
 import sqlite3
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from aerostore.audit import schema
@@ -41,61 +41,92 @@ class Append(Protocol):
     def __call__(self, conn: sqlite3.Connection, stream: str, data: bytes, now: float) -> Any: ...
 
 
-@dataclass(slots=True)
+class AppendMany(Protocol):
+    """The same, for many records at once (the group commit of boundary records)."""
+
+    def __call__(
+        self, conn: sqlite3.Connection, stream: str, records: Sequence[bytes], now: float
+    ) -> Any: ...
+
+
+# What the boundary keeps of an answered request until the flush builds its record (writer thread):
+# (context, exchange, the result's audit fields or None, time.time() of the answer).
+_Pending = tuple[RequestContext, Exchange, dict[str, Any] | None, float]
+
+
 class _Request:
-    ctx: RequestContext
-    exchange: Exchange
-    written: bool = False  # its record is in a write job (set on the writer thread)
-    committed: bool = False  # ... and that job committed
-    # Answered and recorded: a write committing later (its client went away, or a task the
-    # request started inherited the context) must not add a second record.
-    closed: bool = False
+    """One request being served: the ``finish`` the boundary calls, and the wrapper of its write jobs."""
+
+    __slots__ = ("auditor", "ctx", "exchange", "token", "written", "committed", "closed")
+
+    def __init__(self, auditor: Auditor, ctx: RequestContext, exchange: Exchange) -> None:
+        self.auditor = auditor
+        self.ctx = ctx
+        self.exchange = exchange
+        self.written = False  # its record is in a write job (set on the writer thread)
+        self.committed = False  # ... and that job committed
+        # Answered and recorded: a write committing later (its client went away, or a task the
+        # request started inherited the context) must not add a second record.
+        self.closed = False
+        self.token = job_wrapper.set(self.wrap)
+
+    def __call__(self, result: Result | None) -> None:
+        """The answer is sent (``result`` None: it failed): keep the raw values for the next flush."""
+        job_wrapper.reset(self.token)
+        self.closed = True
+        if self.committed:
+            return
+        # No record is built here: the flush builds and encodes it on the writer thread.
+        buffer = self.auditor._buffer
+        buffer.append((self.ctx, self.exchange, None if result is None else result.audit, time.time()))
+        if len(buffer) >= MAX_BUFFERED:
+            self.auditor._full.set()
+
+    def wrap(self, job: Callable[[sqlite3.Connection], T]) -> Callable[[sqlite3.Connection], T]:
+        """``job``, then in its savepoint this request's record (its first committed change carries it)."""
+
+        def run(conn: sqlite3.Connection) -> T:
+            value = job(conn)
+            if self.written or self.closed:
+                return value
+            now = time.time()
+            record = build(self.ctx, self.exchange, None, now, committed=True)
+            record["version_id"] = record.get("version_id") or _version_of(value)
+            self.auditor.append(conn, schema.STREAM, schema.encode(record), now)
+            self.written = True
+            self.auditor.db.on_commit(self._committed)
+            return value
+
+        return run
+
+    def _committed(self) -> None:
+        self.committed = True
 
 
 class Auditor:
     """The ``AuditSink`` of http/asgi.py."""
 
-    def __init__(self, db: Database, append: Append, *, flush_interval: float = DEFAULT_FLUSH_INTERVAL):
+    def __init__(
+        self,
+        db: Database,
+        append: Append,
+        *,
+        append_many: AppendMany | None = None,
+        flush_interval: float = DEFAULT_FLUSH_INTERVAL,
+    ) -> None:
         self.db = db
         self.append = append
+        self.append_many = append_many
         self.flush_interval = flush_interval
-        self._buffer: list[dict[str, Any]] = []
+        self._buffer: list[_Pending] = []
         self._full = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     # ---- the boundary ----
 
     def begin(self, ctx: RequestContext, exchange: Exchange) -> Callable[[Result | None], None]:
-        request = _Request(ctx, exchange)
-        token = job_wrapper.set(lambda job: self._with_record(request, job))
-
-        def finish(result: Result | None) -> None:
-            job_wrapper.reset(token)
-            request.closed = True
-            if request.committed:
-                return
-            self._buffer.append(build(ctx, exchange, result, time.time()))
-            if len(self._buffer) >= MAX_BUFFERED:
-                self._full.set()
-
-        return finish
-
-    def _with_record(
-        self, request: _Request, job: Callable[[sqlite3.Connection], T]
-    ) -> Callable[[sqlite3.Connection], T]:
-        def run(conn: sqlite3.Connection) -> T:
-            value = job(conn)
-            if request.written or request.closed:
-                return value  # one record per request: its first committed change carries it
-            now = time.time()
-            record = build(request.ctx, request.exchange, None, now, committed=True)
-            record["version_id"] = record.get("version_id") or _version_of(value)
-            self.append(conn, schema.STREAM, schema.encode(record), now)
-            request.written = True
-            self.db.on_commit(lambda: setattr(request, "committed", True))
-            return value
-
-        return run
+        """Called before the API runs: its write jobs carry the record from now on (``job_wrapper``)."""
+        return _Request(self, ctx, exchange)
 
     # ---- group commit of the other records ----
 
@@ -111,17 +142,22 @@ class Auditor:
         await self.flush()
 
     async def flush(self) -> int:
-        """Write every buffered record in one transaction; how many there were."""
+        """Write every buffered record in one write job (one transaction); how many there were."""
         batch, self._buffer = self._buffer, []
         self._full.clear()
         if batch:
             await self.db.write(lambda conn: self._append_all(conn, batch))
         return len(batch)
 
-    def _append_all(self, conn: sqlite3.Connection, batch: list[dict[str, Any]]) -> None:
+    def _append_all(self, conn: sqlite3.Connection, batch: list[_Pending]) -> None:
+        """On the writer thread, off the event loop: build, encode and insert the batch's records."""
         now = time.time()
-        for record in batch:
-            self.append(conn, schema.STREAM, schema.encode(record), now)
+        data = [schema.encode(build(*pending)) for pending in batch]
+        if self.append_many is not None:
+            self.append_many(conn, schema.STREAM, data, now)
+        else:
+            for record in data:
+                self.append(conn, schema.STREAM, record, now)
 
     async def _run(self) -> None:
         while True:
@@ -136,15 +172,20 @@ class Auditor:
 
 
 def build(
-    ctx: RequestContext, exchange: Exchange, result: Result | None, now: float, *, committed: bool = False
+    ctx: RequestContext,
+    exchange: Exchange,
+    result_audit: dict[str, Any] | None,
+    now: float,
+    *,
+    committed: bool = False,
 ) -> dict[str, Any]:
-    """The record of a request from what the boundary measured and the API reported.
+    """The record of a request from what the boundary measured and the API reported (``Result.audit``).
 
     A ``committed`` record is built in the transaction of the change, before the answer: its
     status is the operation's success status, and the answer's bytes and timings are unknown
     (``total_ms`` runs to the commit).
     """
-    fields = {**ctx.audit, **(result.audit if result is not None else {})}
+    fields = {**ctx.audit, **result_audit} if result_audit else ctx.audit
     key_id = fields.get("access_key_id")
     auth_type = fields.get("auth_type")
     if auth_type is None:  # not authenticated: what did the request claim?

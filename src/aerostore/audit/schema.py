@@ -66,7 +66,9 @@ _FLOATS = {"total_ms", "ttfb_ms"}
 _BOOLS = {"committed"}
 
 
-_ENCODER = json.JSONEncoder(separators=(",", ":"), default=str)  # one instance: dumps() builds one per call
+# One instance: dumps() builds one per call. Records are flat dicts built by the server or decoded
+# from JSON, never cyclic: the circular-reference check is pure cost (~8% of an encode).
+_ENCODER = json.JSONEncoder(separators=(",", ":"), default=str, check_circular=False)
 
 
 def encode(record: Mapping[str, Any]) -> bytes:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 import uvicorn
 
+from aerostore.access.public import BUCKET_OWNER_ENFORCED, OWNERSHIPS
 from aerostore.app import build_app
 from aerostore.config import (
     DEFAULT_ADDRESS,
@@ -99,6 +100,14 @@ def serve(config: Config) -> None:
     show_default=True,
     help="Seconds the audit records of reads and errors may wait before their durable write.",
 )
+@click.option(
+    "--default-object-ownership",
+    type=click.Choice(OWNERSHIPS),
+    default=BUCKET_OWNER_ENFORCED,
+    envvar="AEROSTORE_DEFAULT_OBJECT_OWNERSHIP",
+    show_default=True,
+    help="Object Ownership of buckets created without x-amz-object-ownership (ACLs enabled unless enforced).",
+)
 def serve_command(
     data_dir: Path,
     address: str,
@@ -112,6 +121,7 @@ def serve_command(
     image_workers: int,
     no_audit: bool,
     audit_flush_interval: float,
+    default_object_ownership: str,
 ) -> None:
     """Run the S3 API with the embedded engine (local disk + SQLite)."""
     if bool(tls_cert) != bool(tls_key):
@@ -137,5 +147,6 @@ def serve_command(
             image_workers=image_workers,
             audit=not no_audit,
             audit_flush_interval=audit_flush_interval,
+            default_object_ownership=default_object_ownership,
         )
     )

@@ -111,7 +111,7 @@ class App:
         finish = self.audit.begin(ctx, exchange)
         result: Result | None = None
         try:
-            result = await self._serve(ctx, exchange, receive, _metered(send, exchange))
+            result = await self._serve(ctx, exchange, receive, send)
         finally:
             finish(result)
 
@@ -131,22 +131,8 @@ class App:
             # The client may still be sending (or, under Expect: 100-continue, never send) the
             # body we did not read: the connection cannot carry another request.
             result.headers["connection"] = "close"
-        await _send_result(ctx, result, send)
+        await _send_result(ctx, result, send, exchange)
         return result
-
-
-def _metered(send: Send, exchange: Exchange) -> Send:
-    """``send`` counting the status, time to first byte and body bytes of the answer."""
-
-    async def metered(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            exchange.status = message["status"]
-            exchange.first_byte = time.time()
-        else:
-            exchange.bytes_sent += len(message.get("body", b""))
-        await send(message)
-
-    return metered
 
 
 class _BodyTracker:
@@ -188,7 +174,8 @@ def _context(scope: Scope) -> RequestContext:
     )
 
 
-async def _send_result(ctx: RequestContext, result: Result, send: Send) -> None:
+async def _send_result(ctx: RequestContext, result: Result, send: Send, exchange: Exchange) -> None:
+    """Render ``result``, measuring into ``exchange`` the status, time to first byte and body bytes sent."""
     headers = [(b"x-amz-request-id", ctx.request_id.encode()), (b"x-amz-id-2", _host_id(ctx))]
     headers.append((b"server", b"AeroStore"))
     for name, value in result.headers.items():
@@ -200,6 +187,8 @@ async def _send_result(ctx: RequestContext, result: Result, send: Send) -> None:
         length = result.length if result.length is not None else 0
     if "content-length" not in result.headers:
         headers.append((b"content-length", str(length).encode()))
+    exchange.status = result.status
+    exchange.first_byte = time.time()
     await send({"type": "http.response.start", "status": result.status, "headers": headers})
     if ctx.method == "HEAD" or result.status == 304:
         if not isinstance(body, bytes):
@@ -207,11 +196,12 @@ async def _send_result(ctx: RequestContext, result: Result, send: Send) -> None:
         await send({"type": "http.response.body", "body": b""})
         return
     if isinstance(body, bytes):
+        exchange.bytes_sent += len(body)
         await send({"type": "http.response.body", "body": body})
     elif isinstance(body, Iterator):
-        await _send_sync_stream(body, length, send)
+        await _send_sync_stream(body, length, send, exchange)
     else:
-        await _send_async_stream(body, send)
+        await _send_async_stream(body, send, exchange)
 
 
 def _header_value(value: str) -> bytes:
@@ -244,7 +234,7 @@ def _close(body: object) -> None:
         close()
 
 
-async def _send_sync_stream(body: Iterator[bytes], length: int, send: Send) -> None:
+async def _send_sync_stream(body: Iterator[bytes], length: int, send: Send, exchange: Exchange) -> None:
     """Send a file-backed body; big ones are read in threads so the loop never waits on disk.
 
     A small body is read on the loop and its last chunk ends the response in the same message.
@@ -259,17 +249,20 @@ async def _send_sync_stream(body: Iterator[bytes], length: int, send: Send) -> N
             _close(body)
         last = len(chunks) - 1
         for i, chunk in enumerate(chunks or [b""]):
+            exchange.bytes_sent += len(chunk)
             await send({"type": "http.response.body", "body": chunk, "more_body": i < last})
         return
     try:
         while (piece := await asyncio.to_thread(_next_chunk, body)) is not None:
+            exchange.bytes_sent += len(piece)
             await send({"type": "http.response.body", "body": piece, "more_body": True})
     finally:
         _close(body)
     await send({"type": "http.response.body", "body": b""})
 
 
-async def _send_async_stream(body: AsyncIterator[bytes], send: Send) -> None:
+async def _send_async_stream(body: AsyncIterator[bytes], send: Send, exchange: Exchange) -> None:
     async for chunk in body:
+        exchange.bytes_sent += len(chunk)
         await send({"type": "http.response.body", "body": chunk, "more_body": True})
     await send({"type": "http.response.body", "body": b""})

@@ -41,6 +41,11 @@ class Result:
     length: int | None = None  # for streamed bodies: the Content-Length to announce
     audit: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Handlers pass module constants (``headers=XML``); the boundary adds CORS and
+        # ``connection`` headers to this dict, which must never reach the next answer.
+        self.headers = dict(self.headers)
+
 
 @dataclass(slots=True)
 class Exchange:

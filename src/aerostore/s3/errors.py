@@ -104,6 +104,7 @@ MalformedPolicy = _error("MalformedPolicy", 400, "This policy contains invalid J
 NoSuchPublicAccessBlockConfiguration = _error("NoSuchPublicAccessBlockConfiguration", 404, "The public access block configuration was not found")  # noqa: E501
 OwnershipControlsNotFoundError = _error("OwnershipControlsNotFoundError", 404, "The bucket ownership controls were not found")  # noqa: E501
 InvalidBucketAclWithObjectOwnership = _error("InvalidBucketAclWithObjectOwnership", 400, "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")  # noqa: E501
+UnresolvableGrantByEmailAddress = _error("UnresolvableGrantByEmailAddress", 400, "The email address you provided does not match any account on record.")  # noqa: E501
 # fmt: on
 
 

@@ -25,7 +25,7 @@ from aerostore.events.notifier import Notifier
 from aerostore.events.outbox import Change
 from aerostore.features.object_lock import DefaultRetention, Retention
 from aerostore.s3 import errors
-from aerostore.storage import buckets, commit, inline, listing, object_lock, tagging, versions
+from aerostore.storage import acls, buckets, commit, inline, listing, object_lock, tagging, versions
 from aerostore.storage.blobs import BlobStore
 from aerostore.storage.housekeeping import (
     GARBAGE_GRACE,
@@ -400,6 +400,14 @@ class Engine:
         """PutObjectTagging: replace one version's whole tag set, resolved in the write's transaction."""
         job = partial(tagging.put_object_tags, bucket=bucket, key=key, version_id=version_id, tags=tags)
         event = EventName.OBJECT_TAGGING_PUT
+        return await self.db.write(self.notifier.emitting(bucket, job, lambda v: [Change(event, v)]))
+
+    async def put_object_acl(
+        self, bucket: str, key: str, version_id: str | None, acl: str | None
+    ) -> ObjectVersion:
+        """PutObjectAcl: replace one version's ACL (JSON, access/acl.py; None: the default)."""
+        job = partial(acls.put_object_acl, bucket=bucket, key=key, version_id=version_id, acl=acl)
+        event = EventName.OBJECT_ACL_PUT
         return await self.db.write(self.notifier.emitting(bucket, job, lambda v: [Change(event, v)]))
 
     async def delete_object_tagging(

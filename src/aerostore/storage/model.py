@@ -49,6 +49,8 @@ class ObjectAttrs:
     lock_mode: str | None = None  # "GOVERNANCE" or "COMPLIANCE", with lock_until
     lock_until: float | None = None  # epoch seconds
     lock_legal_hold: str | None = None  # "ON" or "OFF"
+    # The object ACL as JSON (access/acl.py); None: the bucket owner's full control.
+    acl: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

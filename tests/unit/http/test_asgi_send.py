@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from aerostore.http.asgi import INLINE_READ_LIMIT, _send_sync_stream
+from aerostore.http.context import Exchange
 
 
 class Chunks:
@@ -43,7 +44,7 @@ def _send(body: Chunks, length: int, fail_at: int | None = None) -> list[dict[st
         sent.append(message)
         await asyncio.sleep(0)
 
-    asyncio.run(_send_sync_stream(body, length, send))
+    asyncio.run(_send_sync_stream(body, length, send, Exchange()))
     return sent
 
 

@@ -3,43 +3,38 @@
 With ACLs disabled (BucketOwnerEnforced) the ACL of a bucket or object is always the owner's
 FULL_CONTROL; ``bucket-owner-full-control`` (or a body granting exactly that) is accepted because
 it changes nothing; anything else, ``private`` included, is AccessControlListNotSupported, as AWS.
-With ACLs enabled (BucketOwnerPreferred, ObjectWriter), a bucket's canned ACL is kept and
-honoured (public-read, public-read-write, authenticated-read); an object ACL other than the
-owner's full control is NotImplemented (aerostore does not store object grants).
+With ACLs enabled (BucketOwnerPreferred, ObjectWriter) the bucket's ACL (``acl`` config row) and
+each version's ACL (``versions.acl``) are stored and honoured by access/control.py.
 See https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html
 """
 
 from __future__ import annotations
 
-from aerostore.access.control import BUCKET_ACL, OWNERSHIP
+from collections.abc import Mapping
+
+from aerostore.access import acl
+from aerostore.access.control import BUCKET_ACL, OWNERSHIP, AccessControl
 from aerostore.access.public import BUCKET_OWNER_ENFORCED, check_canned_acl
 from aerostore.access.public import parse_ownership as parse_ownership_xml
 from aerostore.http.context import Result
 from aerostore.s3 import errors, xml
-from aerostore.s3.handlers.common import NOT_IMPLEMENTED_HEADER
 from aerostore.s3.handlers.policy import access
-from aerostore.s3.names import canonical_id
 from aerostore.s3.request import S3Request
 
 XML = {"content-type": "application/xml"}
-GRANT_HEADERS = ("x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp", "x-amz-grant-write-acp",
-                 "x-amz-grant-full-control")  # fmt: skip
-_XSI = 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
-_ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
-_AUTHENTICATED = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
-_CANNED_GRANTS = {
-    "public-read": [(_ALL_USERS, "READ")],
-    "public-read-write": [(_ALL_USERS, "READ"), (_ALL_USERS, "WRITE")],
-    "authenticated-read": [(_AUTHENTICATED, "READ")],
-}
+BUCKET_OWNER_PREFERRED = "BucketOwnerPreferred"
+_BOTH = "Specifying both Canned ACLs and Header Grants is not allowed"
 
 
 # ---- ownership controls ----
 
 
 async def put_bucket_ownership_controls(req: S3Request) -> Result:
-    req.engine.get_bucket(req.bucket)
+    """BucketOwnerEnforced needs a bucket ACL granting only the owner, as on AWS."""
+    bucket = req.engine.get_bucket(req.bucket)
     ownership = parse_ownership_xml(await req.xml_body())
+    if ownership == BUCKET_OWNER_ENFORCED and not access(req).bucket_acl(req.bucket, bucket.owner).owner_only:
+        raise errors.InvalidBucketAclWithObjectOwnership()
     await req.engine.set_bucket_config(req.bucket, OWNERSHIP, ownership)
     if ownership == BUCKET_OWNER_ENFORCED:
         await req.engine.set_bucket_config(req.bucket, BUCKET_ACL, None)  # ACLs no longer apply
@@ -68,8 +63,10 @@ async def delete_bucket_ownership_controls(req: S3Request) -> Result:
 
 async def get_bucket_acl(req: S3Request) -> Result:
     bucket = req.engine.get_bucket(req.bucket)
-    canned = req.engine.get_bucket_config(req.bucket, BUCKET_ACL) or "private"
-    return Result(headers=XML, body=acl_document(bucket.owner, _CANNED_GRANTS.get(canned, [])))
+    control = access(req)
+    if control.ownership(req.bucket) == BUCKET_OWNER_ENFORCED:
+        return Result(headers=XML, body=acl.to_xml(acl.private(bucket.owner)))
+    return Result(headers=XML, body=acl.to_xml(control.bucket_acl(req.bucket, bucket.owner)))
 
 
 async def get_object_acl(req: S3Request) -> Result:
@@ -78,80 +75,96 @@ async def get_object_acl(req: S3Request) -> Result:
     headers = dict(XML)
     if req.query.get("versionId"):
         headers["x-amz-version-id"] = version.version_id
-    return Result(headers=headers, body=acl_document(bucket.owner, []))
+    found = acl.private(bucket.owner)
+    if access(req).ownership(req.bucket) != BUCKET_OWNER_ENFORCED:
+        found = AccessControl.object_acl(version.attrs.acl, bucket.owner)
+    return Result(headers=headers, body=acl.to_xml(found))
 
 
 async def put_bucket_acl(req: S3Request) -> Result:
-    req.engine.get_bucket(req.bucket)
-    canned = await _requested_acl(req)
-    control = access(req)
-    check_canned_acl(canned, control.ownership(req.bucket), control.public_access_block(req.bucket))
-    if control.ownership(req.bucket) != BUCKET_OWNER_ENFORCED:
-        value = None if canned in (None, "private", "bucket-owner-full-control") else canned
-        await req.engine.set_bucket_config(req.bucket, BUCKET_ACL, value)
+    bucket = req.engine.get_bucket(req.bucket)
+    found = await _requested_acl(req, bucket.owner, bucket.owner)
+    if found is not None:
+        await req.engine.set_bucket_config(req.bucket, BUCKET_ACL, found.to_json())
     return Result()
 
 
 async def put_object_acl(req: S3Request) -> Result:
-    req.engine.get_bucket(req.bucket)
-    req.engine.get_object_tagging(req.bucket, req.key, req.query.get("versionId") or None)
-    canned = await _requested_acl(req)
-    control = access(req)
-    check_canned_acl(canned, control.ownership(req.bucket), control.public_access_block(req.bucket))
-    if canned not in (None, "private", "bucket-owner-full-control", "bucket-owner-read"):
-        raise errors.NotImplemented(NOT_IMPLEMENTED_HEADER, Header="x-amz-acl")
-    return Result()
+    bucket = req.engine.get_bucket(req.bucket)
+    version_id = req.query.get("versionId") or None
+    version = req.engine.get_object_tagging(req.bucket, req.key, version_id)
+    owner = AccessControl.object_acl(version.attrs.acl, bucket.owner).owner
+    found = await _requested_acl(req, owner, bucket.owner)
+    if found is not None:
+        version = await req.engine.put_object_acl(req.bucket, req.key, version_id, found.to_json())
+    headers = {"x-amz-version-id": version.version_id} if version_id else {}
+    return Result(headers=headers)
 
 
-async def _requested_acl(req: S3Request) -> str | None:
-    """The canned ACL asked for: x-amz-acl, or a body / grant headers (only the owner's full control
-    maps to a canned ACL, "private"; any other grant is refused)."""
-    if any(name in req.headers for name in GRANT_HEADERS):
-        _refuse_grants(req)
+async def _requested_acl(req: S3Request, owner: str, bucket_owner: str) -> acl.Acl | None:
+    """The ACL a Put*Acl asks for, in exactly one way: x-amz-acl, x-amz-grant-* or a body.
+
+    None where ACLs are disabled (only an ACL changing nothing is accepted there).
+    """
+    canned, grants = req.headers.get(acl.X_AMZ_ACL), acl.has_grant_headers(req.headers)
     body = await req.xml_body()
-    canned = req.headers.get("x-amz-acl")
-    if body.strip():
-        if canned is not None:
-            raise errors.InvalidRequest("Specifying both Canned ACLs and Header Grants is not allowed")
-        return _canned_from_body(req, body)
-    if canned is None and not any(name in req.headers for name in GRANT_HEADERS):
+    if (canned is not None) + grants + bool(body.strip()) > 1:
+        raise errors.InvalidRequest(_BOTH)
+    control = access(req)
+    ownership, block = control.ownership(req.bucket), control.public_access_block(req.bucket)
+    check_canned_acl(canned, ownership, block)
+    resolve = _resolver(req, control, bucket_owner)
+    if canned is not None:
+        found = acl.canned(canned, owner, bucket_owner)
+    elif grants:
+        found = acl.from_headers(req.headers, owner, resolve)
+    elif body.strip():
+        found = acl.from_xml(body, owner, resolve)
+    else:
         raise errors.MissingSecurityHeader(MissingHeaderName="x-amz-acl")
-    return canned
+    return _checked(found, ownership, block.block_public_acls, canned is not None)
 
 
-def _refuse_grants(req: S3Request) -> None:
-    if access(req).ownership(req.bucket) == BUCKET_OWNER_ENFORCED:
+def _checked(found: acl.Acl, ownership: str, block_public: bool, canned: bool) -> acl.Acl | None:
+    if ownership == BUCKET_OWNER_ENFORCED:
+        if canned or found.owner_only:
+            return None  # the owner's full control: what the ACL already is
         raise errors.AccessControlListNotSupported()
-    raise errors.NotImplemented(NOT_IMPLEMENTED_HEADER, Header="x-amz-grant-*")
+    if block_public and found.is_public:
+        raise errors.AccessDenied()
+    return found
 
 
-def _canned_from_body(req: S3Request, body: bytes) -> str:
-    root = xml.parse(body, "AccessControlPolicy")
-    grants = root.findall("AccessControlList/Grant")
-    if len(grants) == 1 and xml.text(grants[0], "Permission") == "FULL_CONTROL":
-        grantee = grants[0].find("Grantee")
-        owner_id = xml.text(root, "Owner/ID")
-        if grantee is not None and xml.text(grantee, "ID") and xml.text(grantee, "ID") == owner_id:
-            return "bucket-owner-full-control"
-    _refuse_grants(req)  # anything broader than the owner's full control
-    raise AssertionError("unreachable")
+def _resolver(req: S3Request, control: AccessControl, bucket_owner: str) -> acl.Resolver:
+    return lambda cid: control.resolve_user(cid, bucket_owner, req.owner)
 
 
-def acl_document(owner: str, extra: list[tuple[str, str]]) -> bytes:
-    """The owner's FULL_CONTROL, plus group grants of a canned ACL."""
-    esc = xml.escape
-    owner_xml = f"<ID>{canonical_id(owner)}</ID><DisplayName>{esc(owner)}</DisplayName>"
-    grants = [
-        f'<Grant><Grantee {_XSI} xsi:type="CanonicalUser">{owner_xml}</Grantee>'
-        "<Permission>FULL_CONTROL</Permission></Grant>"
-    ]
-    for uri, permission in extra:
-        grants.append(
-            f'<Grant><Grantee {_XSI} xsi:type="Group"><URI>{uri}</URI></Grantee>'
-            f"<Permission>{permission}</Permission></Grant>"
-        )
-    return (
-        f'<?xml version="1.0" encoding="UTF-8"?>\n<AccessControlPolicy xmlns="{xml.S3_NS}">'
-        f"<Owner>{owner_xml}</Owner><AccessControlList>{''.join(grants)}</AccessControlList>"
-        "</AccessControlPolicy>"
-    ).encode()
+def write_acl(req: S3Request, writer: str, headers: Mapping[str, str] | None = None) -> str | None:
+    """The ACL of a version a write creates (PutObject, CopyObject, CreateMultipartUpload, POST).
+
+    The writer owns it (ObjectWriter), or the bucket owner (BucketOwnerPreferred with
+    bucket-owner-full-control); None where ACLs are disabled.
+    See https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html
+    """
+    headers = req.headers if headers is None else headers
+    canned, grants = headers.get(acl.X_AMZ_ACL), acl.has_grant_headers(headers)
+    if canned is not None and grants:
+        raise errors.InvalidRequest(_BOTH)
+    control = access(req)
+    ownership, block = control.ownership(req.bucket), control.public_access_block(req.bucket)
+    check_canned_acl(canned, ownership, block)
+    if ownership == BUCKET_OWNER_ENFORCED:
+        if grants:
+            raise errors.AccessControlListNotSupported()
+        return None
+    bucket_owner = req.engine.get_bucket(req.bucket).owner
+    preferred = ownership == BUCKET_OWNER_PREFERRED and canned == "bucket-owner-full-control"
+    owner = bucket_owner if preferred else writer
+    if canned is not None:
+        found = acl.canned(canned, owner, bucket_owner)
+    elif grants:
+        found = acl.from_headers(headers, owner, _resolver(req, control, bucket_owner))
+    else:
+        found = acl.private(owner)
+    checked = _checked(found, ownership, block.block_public_acls, canned is not None)
+    return None if checked is None else checked.to_json()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from aerostore.access import acl
 from aerostore.access.control import BUCKET_ACL, OWNERSHIP
-from aerostore.access.public import BUCKET_OWNER_ENFORCED, OWNERSHIPS
+from aerostore.access.public import BUCKET_OWNER_ENFORCED, CANNED_ACLS, OBJECT_WRITER, OWNERSHIPS
 from aerostore.http.context import Result
 from aerostore.s3 import errors, xml
 from aerostore.s3.handlers.listing import decode_token, encode_token
+from aerostore.s3.handlers.policy import access
 from aerostore.s3.names import owner_xml, validate_bucket_name
 from aerostore.s3.request import S3Request
 from aerostore.storage.model import Bucket
@@ -64,21 +66,26 @@ def _location_constraint(body: bytes, region: str) -> str:
 
 
 async def create_bucket(req: S3Request) -> Result:
+    """x-amz-object-ownership (else the server's default) and the bucket's first ACL.
+
+    See https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html
+    """
     validate_bucket_name(req.bucket)
-    ownership = req.headers.get("x-amz-object-ownership", BUCKET_OWNER_ENFORCED)
+    ownership = req.headers.get("x-amz-object-ownership", access(req).default_ownership)
     if ownership not in OWNERSHIPS:
         raise errors.InvalidArgument(ArgumentName="x-amz-object-ownership", ArgumentValue=ownership)
-    acl = req.headers.get("x-amz-acl")
-    if ownership == BUCKET_OWNER_ENFORCED and acl is not None and acl not in ALLOWED_BUCKET_ACLS:
-        raise errors.InvalidBucketAclWithObjectOwnership()
+    first_acl = _create_acl(req, ownership)
     region = _location_constraint(await req.xml_body(), req.region)
     lock = req.headers.get("x-amz-bucket-object-lock-enabled", "").lower() == "true"
     try:
         await req.engine.create_bucket(req.bucket, req.owner, region, object_lock=lock)
         if ownership != BUCKET_OWNER_ENFORCED:
-            await req.engine.set_bucket_config(req.bucket, OWNERSHIP, ownership)
-            if acl is not None and acl not in ALLOWED_BUCKET_ACLS:
-                await req.engine.set_bucket_config(req.bucket, BUCKET_ACL, acl)
+            # Without the header, an ObjectWriter default is the pre-2023 AWS bucket: no controls at all.
+            implicit = ownership == OBJECT_WRITER and "x-amz-object-ownership" not in req.headers
+            stored = "" if implicit else ownership
+            await req.engine.set_bucket_config(req.bucket, OWNERSHIP, stored)
+            if first_acl is not None:
+                await req.engine.set_bucket_config(req.bucket, BUCKET_ACL, first_acl.to_json())
     except errors.BucketAlreadyOwnedByYou:
         # AWS keeps a legacy rule in us-east-1 only: re-creating a bucket you own answers 200
         # and leaves its contents alone. See "BucketAlreadyOwnedByYou" in
@@ -86,6 +93,25 @@ async def create_bucket(req: S3Request) -> Result:
         if region != LEGACY_REGION:
             raise
     return Result(headers={"location": f"/{req.bucket}"})
+
+
+def _create_acl(req: S3Request, ownership: str) -> acl.Acl | None:
+    """The ACL asked for by x-amz-acl or x-amz-grant-* (one way only); None: private."""
+    canned, grants = req.headers.get(acl.X_AMZ_ACL), acl.has_grant_headers(req.headers)
+    if canned is not None and grants:
+        raise errors.InvalidRequest("Specifying both Canned ACLs and Header Grants is not allowed")
+    if ownership == BUCKET_OWNER_ENFORCED:
+        if grants or (canned is not None and canned not in ALLOWED_BUCKET_ACLS):
+            raise errors.InvalidBucketAclWithObjectOwnership()
+        return None
+    if canned is not None:
+        if canned not in CANNED_ACLS:
+            raise errors.InvalidArgument(ArgumentName="x-amz-acl", ArgumentValue=canned)
+        return acl.canned(canned, req.owner, req.owner)
+    if grants:
+        control = access(req)
+        return acl.from_headers(req.headers, req.owner, lambda cid: control.resolve_user(cid, req.owner))
+    return None
 
 
 async def head_bucket(req: S3Request) -> Result:

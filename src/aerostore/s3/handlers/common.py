@@ -28,15 +28,6 @@ LATER_FEATURE_HEADERS = (
     # website hosting: not planned
     "x-amz-website-redirect-location",
 )  # fmt: skip
-# Object ACLs are disabled (Object Ownership, handlers/acl.py): an object write may only ask for
-# bucket-owner-full-control, which changes nothing; any other ACL (even "private") or grant is
-# AccessControlListNotSupported, as on a BucketOwnerEnforced AWS bucket (ceph/s3-tests object_ownership).
-NO_OP_OBJECT_ACLS = {"bucket-owner-full-control"}
-ACL_GRANT_HEADERS = (
-    "x-amz-grant-read", "x-amz-grant-read-acp", "x-amz-grant-write-acp", "x-amz-grant-full-control",
-)  # fmt: skip
-
-
 def http_date(epoch: float) -> str:
     return formatdate(int(epoch), usegmt=True)
 
@@ -49,15 +40,13 @@ def parse_http_date(value: str) -> float | None:
 
 
 def refuse_unsupported(headers: Mapping[str, str]) -> None:
-    """Encryption and ACL grants we cannot honour are refused rather than silently ignored."""
+    """Encryption and features we cannot honour are refused rather than silently ignored (ACLs:
+    handlers/acl.py ``write_acl``)."""
     if any(name in headers for name in SSE_HEADERS):
         raise errors.NotImplemented("Server-side encryption is not supported")
     for name in LATER_FEATURE_HEADERS:
         if name in headers:
             raise errors.NotImplemented(NOT_IMPLEMENTED_HEADER, Header=name)
-    acl = headers.get("x-amz-acl")
-    if (acl is not None and acl not in NO_OP_OBJECT_ACLS) or any(n in headers for n in ACL_GRANT_HEADERS):
-        raise errors.AccessControlListNotSupported()
 
 
 def user_metadata(headers: Mapping[str, str]) -> dict[str, str]:

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, unquote
 from aerostore.http.context import Result
 from aerostore.s3 import errors, retention, tags, xml
 from aerostore.s3.handlers import object_lock
+from aerostore.s3.handlers.acl import write_acl
 from aerostore.s3.handlers.common import (
     X_AMZ_TAGGING,
     attrs_from_headers,
@@ -125,7 +126,8 @@ async def copy_object(req: S3Request) -> Result:
                 "changing the object's metadata, storage class, website redirect location or encryption "
                 "attributes."
             )
-    attrs = dataclasses.replace(attrs, tags=copied_tags)
+    # A copy gets its own request's ACL, never the source's (as AWS).
+    attrs = dataclasses.replace(attrs, tags=copied_tags, acl=write_acl(req, req.owner))
     # A copy never keeps the source's lock; it gets what its own headers ask for.
     attrs = dataclasses.replace(attrs, **retention.lock_from_headers(req.headers, time.time()))
     object_lock.check_write(req, req.engine.get_bucket(req.bucket), attrs)

@@ -10,6 +10,7 @@ import binascii
 from collections.abc import Callable, Mapping
 from urllib.parse import quote
 
+from aerostore.access import acl
 from aerostore.http.context import Result
 from aerostore.s3 import errors, xml
 from aerostore.s3.names import owner_xml
@@ -53,8 +54,15 @@ def _contents(version: ObjectVersion, enc: Callable[[str], str], owner: Owner | 
         content.append(("ChecksumType", version.attrs.checksum_type or "FULL_OBJECT"))
     content += [("Size", version.size), ("StorageClass", version.attrs.storage_class)]
     if owner is not None:
-        content.append(("Owner", owner))
+        content.append(("Owner", _owner(version, owner)))
     return content
+
+
+def _owner(version: ObjectVersion, bucket_owner: Owner) -> Owner:
+    """The writer where ACLs made it the owner (ObjectWriter), else the bucket owner."""
+    if version.attrs.acl is None:
+        return bucket_owner
+    return owner_xml(acl.owner_of(version.attrs.acl, dict(bucket_owner)["DisplayName"]))
 
 
 def _prefixes(prefixes: list[str], enc: Callable[[str], str]) -> list[tuple[str, xml.Content]]:
@@ -137,7 +145,7 @@ def _version_entry(version: ObjectVersion, enc: Encoder, owner: Owner) -> tuple[
         return ("DeleteMarker", head + [("Owner", owner)])
     body: list[tuple[str, xml.Content]] = [("ETag", f'"{version.etag}"'), ("Size", version.size)]
     body += [("ChecksumAlgorithm", alg) for alg in version.checksums]
-    body += [("StorageClass", version.attrs.storage_class), ("Owner", owner)]
+    body += [("StorageClass", version.attrs.storage_class), ("Owner", _owner(version, owner))]
     return ("Version", head + body)
 
 

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from aerostore.access import acl
 from aerostore.auth import checksums
 from aerostore.http.context import Result
 from aerostore.s3 import errors, xml
 from aerostore.s3.handlers import object_lock
+from aerostore.s3.handlers.acl import write_acl
 from aerostore.s3.handlers.common import attrs_from_headers
 from aerostore.s3.handlers.copy import copy_range, copy_source
 from aerostore.s3.handlers.listing import max_keys
@@ -62,6 +64,7 @@ def _checked_checksum_type(attrs: ObjectAttrs) -> ObjectAttrs:
 async def create_multipart_upload(req: S3Request) -> Result:
     attrs = _checked_checksum_type(attrs_from_headers(req.headers))
     object_lock.check_write(req, req.engine.get_bucket(req.bucket), attrs)
+    attrs = replace(attrs, acl=write_acl(req, req.owner))
     upload = await req.engine.create_upload(req.bucket, req.key, attrs)
     headers = dict(XML)
     if attrs.checksum_algorithm and attrs.checksum_type:
@@ -108,7 +111,7 @@ async def list_parts(req: S3Request) -> Result:
         )
     limit = max_keys(req.query, "max-parts")
     parts, truncated = req.engine.list_parts(upload, int(marker_text), limit)
-    owner = owner_xml(req.engine.get_bucket(req.bucket).owner)
+    owner = owner_xml(acl.owner_of(upload.attrs.acl, req.engine.get_bucket(req.bucket).owner))
     content: list[tuple[str, xml.Content]] = [
         ("Bucket", req.bucket), ("Key", req.key), ("UploadId", upload.upload_id),
         ("PartNumberMarker", int(marker_text)), ("NextPartNumberMarker", parts[-1].number if parts else None),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aerostore.http.context import Result
 from aerostore.s3.handlers import object_lock
+from aerostore.s3.handlers.acl import write_acl
 from aerostore.s3.handlers.common import attrs_from_headers, checksum_headers, write_conditions
 from aerostore.s3.request import S3Request
 from aerostore.storage.model import NULL_VERSION, ObjectVersion
@@ -23,6 +26,7 @@ async def put_object(req: S3Request) -> Result:
     conditions = write_conditions(req.headers)
     bucket = req.engine.get_bucket(req.bucket)  # NoSuchBucket before a byte of the body is read
     object_lock.check_write(req, bucket, attrs, has_body=True)
+    attrs = replace(attrs, acl=write_acl(req, req.owner))
     version = await req.engine.put_object(req.bucket, req.key, req.body(), attrs, conditions)
     audit = {"bytes_received": version.size, "version_id": version.version_id}
     return Result(headers=write_headers(version), audit=audit)

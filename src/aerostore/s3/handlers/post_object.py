@@ -22,6 +22,7 @@ from aerostore.http.forms import FilePart, FormReader
 from aerostore.http.streams import BodyReader
 from aerostore.s3 import errors, tags, xml
 from aerostore.s3.handlers import object_lock
+from aerostore.s3.handlers.acl import write_acl
 from aerostore.s3.handlers.common import CONTENT_HEADERS, META_PREFIX, attrs_from_headers
 from aerostore.s3.handlers.object_put import write_headers
 from aerostore.s3.request import S3Request
@@ -52,6 +53,7 @@ async def post_object(req: S3Request, keys: sigv4.KeyStore) -> Result:
     if "tagging" in fields:
         attrs = replace(attrs, tags=tags.parse_document(fields["tagging"].encode(), tags.Scope.OBJECT))
     object_lock.check_write(replace(req, ctx=replace(req.ctx, headers=headers)), bucket, attrs, has_body=True)
+    attrs = replace(attrs, acl=write_acl(req, principal.user, headers))
     body = _file_body(form, policy, headers, principal)
     origin = current_origin.get()
     if origin is not None:

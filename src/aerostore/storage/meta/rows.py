@@ -64,6 +64,7 @@ def to_version(row: sqlite3.Row, inline: bytes | None = None) -> ObjectVersion:
         checksum_algorithm=next(iter(checksums), None),
         checksum_type=row["checksum_type"],
         tags=_loads(row["tags"]),
+        acl=row["acl"],
     )
     return ObjectVersion(
         bucket=row["bucket"],
@@ -109,6 +110,7 @@ def version_columns(v: ObjectVersion) -> dict[str, Any]:
         "retain_until": v.retain_until,
         "legal_hold": legal_hold_code(v.legal_hold),
         "tags": dumps(v.attrs.tags),
+        "acl": v.attrs.acl,
     }
 
 
