@@ -20,7 +20,7 @@ from aerostore.firehose import errors
 from aerostore.firehose.actions import ACTIONS
 from aerostore.firehose.service import FirehoseService
 from aerostore.http.context import RequestContext, Result
-from aerostore.http.streams import Receive
+from aerostore.http.streams import Receive, read_capped
 from aerostore.s3 import errors as s3errors
 
 log = logging.getLogger("aerostore.firehose")
@@ -47,7 +47,7 @@ class FirehoseApi:
         # Known before any write, for the audit record committed with it (audit/recorder.py).
         ctx.audit.update(service=SERVICE, operation=operation, request_id=request_id)
         try:
-            body = await _read_body(receive)
+            body = await read_capped(receive, MAX_REQUEST_BYTES, errors.RequestEntityTooLarge)
             principal = authenticate(ctx, body, self.keys)
             ctx.audit.update(principal=principal.user, access_key_id=principal.access_key, auth_type="header")
             handler = ACTIONS.get(operation)
@@ -85,23 +85,6 @@ def authenticate(ctx: RequestContext, body: bytes, keys: sigv4.KeyStore) -> sigv
     if auth.principal is sigv4.Principal.ANONYMOUS:
         raise errors.AccessDeniedException("The request is not signed.")
     return auth.principal
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_REQUEST_BYTES:
-            raise errors.RequestEntityTooLarge(f"The request body is larger than {MAX_REQUEST_BYTES} bytes.")
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
 
 
 def _params(body: bytes) -> dict[str, Any]:

@@ -269,3 +269,21 @@ async def read_small_body(
         if len(buf) > limit:
             raise errors.MaxMessageLengthExceeded()
     return bytes(buf)
+
+
+async def read_capped(receive: Receive, limit: int, too_large: Callable[[str], Exception]) -> bytes:
+    """A whole small request body (the JSON and form APIs); ``too_large(message)`` past ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise too_large(f"The request body is larger than {limit} bytes.")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)

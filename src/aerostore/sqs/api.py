@@ -15,7 +15,7 @@ from typing import Any
 
 from aerostore.auth import sigv4
 from aerostore.http.context import RequestContext, Result
-from aerostore.http.streams import Receive
+from aerostore.http.streams import Receive, read_capped
 from aerostore.sqs import errors, protocol_json, protocol_query
 from aerostore.sqs.actions import ACTIONS, UNSUPPORTED, unsupported
 from aerostore.sqs.auth import SERVICE, authenticate
@@ -45,7 +45,7 @@ class SqsApi:
         ctx.audit["request_id"] = request_id  # the id SQS clients see, in the audit record too
         action = ""
         try:
-            body = await read_body(receive, MAX_REQUEST_BYTES)
+            body = await read_capped(receive, MAX_REQUEST_BYTES, errors.RequestEntityTooLarge)
             principal = authenticate(ctx, body, self.keys)
             ctx.audit.update(principal=principal.user, access_key_id=principal.access_key, auth_type="header")
             action, params = codec.parse(ctx, body)
@@ -77,20 +77,3 @@ class SqsApi:
 
 def base_url(ctx: RequestContext) -> str:
     return f"{'https' if ctx.secure else 'http'}://{ctx.host or 'localhost'}"
-
-
-async def read_body(receive: Receive, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise errors.RequestEntityTooLarge(f"The request body is larger than {limit} bytes.")
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
