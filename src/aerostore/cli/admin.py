@@ -22,7 +22,7 @@ from aerostore.access.control import ACCOUNT_PUBLIC_ACCESS_BLOCK
 from aerostore.access.public import PublicAccessBlock
 from aerostore.access.roles import ROLES
 from aerostore.access.secrets import SecretBox
-from aerostore.config import DEFAULT_DATA_DIR
+from aerostore.cli import options
 from aerostore.storage.meta import schema
 from aerostore.storage.meta.db import connect
 
@@ -47,14 +47,7 @@ def transaction(data_dir: Path) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
-data_dir_option = click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_DATA_DIR,
-    envvar="AEROSTORE_DATA_DIR",
-    show_default=True,
-    help="The server's data directory.",
-)
+data_dir_option = options.data_dir_option()
 
 
 @contextlib.contextmanager

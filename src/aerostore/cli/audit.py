@@ -23,7 +23,8 @@ from rich.console import Console
 from rich.table import Table
 
 from aerostore.audit import catalog, query
-from aerostore.config import CREDENTIALS_FILE, DEFAULT_DATA_DIR
+from aerostore.cli.options import data_dir_option
+from aerostore.config import CREDENTIALS_FILE
 
 FORMATS = click.Choice(["table", "json", "csv"])
 CATALOG_FORMATS = click.Choice(["json", "glue", "ddl"])
@@ -34,14 +35,7 @@ CATALOG_FORMATS = click.Choice(["json", "glue", "ddl"])
 @click.option("--access-key", envvar="AWS_ACCESS_KEY_ID", help="Default: the root user.")
 @click.option("--secret-key", envvar="AWS_SECRET_ACCESS_KEY")
 @click.option("--region", envvar=["AWS_REGION", "AWS_DEFAULT_REGION"], default="us-east-1", show_default=True)
-@click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_DATA_DIR,
-    envvar="AEROSTORE_DATA_DIR",
-    show_default=True,
-    help="Where to find generated root credentials when no key is given.",
-)
+@data_dir_option("Where to find generated root credentials when no key is given.")
 @click.pass_context
 def audit_group(
     ctx: click.Context,

@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from aerostore.config import DEFAULT_DATA_DIR
+from aerostore.cli.options import data_dir_option
 from aerostore.worker.index import FILE_NAME, MediaIndex, MediaRecord, captured_bounds
 
 DEFAULT_DISTANCE = 10
@@ -18,14 +18,7 @@ _HEX = frozenset("0123456789abcdef")
 
 
 @click.group("media")
-@click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_DATA_DIR,
-    envvar="AEROSTORE_DATA_DIR",
-    show_default=True,
-    help="The server's data directory (the index is DATA/media.sqlite3).",
-)
+@data_dir_option("The server's data directory (the index is DATA/media.sqlite3).")
 @click.option(
     "--index",
     "index_path",

@@ -10,9 +10,9 @@ import uvicorn
 
 from aerostore.access.public import BUCKET_OWNER_ENFORCED, OWNERSHIPS
 from aerostore.app import build_app
+from aerostore.cli.options import data_dir_option
 from aerostore.config import (
     DEFAULT_ADDRESS,
-    DEFAULT_DATA_DIR,
     Config,
     parse_address,
     read_config_file,
@@ -48,14 +48,7 @@ def serve(config: Config) -> None:
 
 
 @click.command("serve")
-@click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_DATA_DIR,
-    envvar="AEROSTORE_DATA_DIR",
-    show_default=True,
-    help="Where object data and the SQLite metadata live.",
-)
+@data_dir_option("Where object data and the SQLite metadata live.")
 @click.option(
     "--address", default=DEFAULT_ADDRESS, envvar="AEROSTORE_ADDRESS", show_default=True, help="HOST:PORT"
 )

@@ -212,14 +212,8 @@ class Pipeline:
     def _record_duplicate(self, base: MediaRecord, original: MediaRecord) -> MediaRecord:
         """Same bytes as an upload already processed: its outputs serve this one; nothing is written."""
         copied = {name: getattr(original, name) for name in _METADATA_FIELDS}
-        record = MediaRecord(
-            base.source_bucket,
-            base.source_key,
-            "processed",
-            base.aircraft,
-            source_version=base.source_version,
-            etag=base.etag,
-            aircraft_note=base.aircraft_note,
+        record = _processed(
+            base,
             prefix=original.prefix,
             manifest_key=original.manifest_key,
             outputs=original.outputs,
@@ -300,8 +294,8 @@ _METADATA_FIELDS = (
 )
 
 
-def _with_metadata(base: MediaRecord, meta: Metadata, **paths: Any) -> MediaRecord:
-    lat, lon = meta.gps if meta.gps else (None, None)
+def _processed(base: MediaRecord, **fields: Any) -> MediaRecord:
+    """The ``processed`` row of ``base``'s upload (source, version, aircraft), with ``fields``."""
     return MediaRecord(
         base.source_bucket,
         base.source_key,
@@ -309,8 +303,16 @@ def _with_metadata(base: MediaRecord, meta: Metadata, **paths: Any) -> MediaReco
         base.aircraft,
         source_version=base.source_version,
         etag=base.etag,
-        sha256=meta.sha256,
         aircraft_note=base.aircraft_note,
+        **fields,
+    )
+
+
+def _with_metadata(base: MediaRecord, meta: Metadata, **paths: Any) -> MediaRecord:
+    lat, lon = meta.gps if meta.gps else (None, None)
+    return _processed(
+        base,
+        sha256=meta.sha256,
         format=meta.format,
         width=meta.width,
         height=meta.height,
