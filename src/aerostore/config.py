@@ -44,6 +44,16 @@ class Config:
     audit_flush_interval: float = 1.0
     # Object Ownership of a bucket created without x-amz-object-ownership (docs/access.md).
     default_object_ownership: str = "BucketOwnerEnforced"
+    # Lifecycle (docs/lifecycle.md): the length of a lifecycle "day" in seconds. 86400 in
+    # production; a few seconds to watch a 7-day rule act in a demo or a test (as Ceph's
+    # rgw_lc_debug_interval). Due dates, restore expiries and restore delays all scale with it.
+    lifecycle_day_seconds: float = 86400.0
+    # The archive tier (docs/archive.md): where GLACIER / DEEP_ARCHIVE bytes go. None: DATA/archive.
+    archive_dir: Path | None = None
+    # The ``[archive]`` and ``[tiers]`` tables of the server config file: restore delays, and a
+    # remote S3 endpoint used as the archive tier instead of the directory.
+    archive: Mapping[str, Any] = field(default_factory=dict)
+    tiers: Mapping[str, Any] = field(default_factory=dict)
 
 
 def parse_address(address: str) -> tuple[str, int]:
@@ -75,11 +85,11 @@ def root_credentials(data_dir: Path) -> Credentials:
 
 
 def read_config_file(path: Path | None) -> dict[str, Any]:
-    """The server config file (TOML); only ``[targets]`` is read from it so far."""
+    """The server config file (TOML): ``[targets]``, ``[archive]`` and ``[tiers]``."""
     if path is None:
         return {}
     data = tomllib.loads(path.read_text())
-    unknown = set(data) - {"targets"}
+    unknown = set(data) - {"targets", "archive", "tiers"}
     if unknown:
         raise ValueError(f"{path}: unknown section(s) {', '.join(sorted(unknown))}")
     return data

@@ -101,6 +101,20 @@ def serve(config: Config) -> None:
     show_default=True,
     help="Object Ownership of buckets created without x-amz-object-ownership (ACLs enabled unless enforced).",
 )
+@click.option(
+    "--lifecycle-day-seconds",
+    type=click.FloatRange(min=1.0),
+    default=86400.0,
+    envvar="AEROSTORE_LIFECYCLE_DAY_SECONDS",
+    show_default=True,
+    help="Length of a lifecycle day in seconds; a few seconds for demos and tests (docs/lifecycle.md).",
+)
+@click.option(
+    "--archive-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="AEROSTORE_ARCHIVE_DIR",
+    help="Where GLACIER and DEEP_ARCHIVE data lives, compressed (default: DATA_DIR/archive).",
+)
 def serve_command(
     data_dir: Path,
     address: str,
@@ -115,6 +129,8 @@ def serve_command(
     no_audit: bool,
     audit_flush_interval: float,
     default_object_ownership: str,
+    lifecycle_day_seconds: float,
+    archive_dir: Path | None,
 ) -> None:
     """Run the S3 API with the embedded engine (local disk + SQLite)."""
     if bool(tls_cert) != bool(tls_key):
@@ -141,5 +157,9 @@ def serve_command(
             audit=not no_audit,
             audit_flush_interval=audit_flush_interval,
             default_object_ownership=default_object_ownership,
+            lifecycle_day_seconds=lifecycle_day_seconds,
+            archive_dir=archive_dir,
+            archive=settings.get("archive", {}),
+            tiers=settings.get("tiers", {}),
         )
     )
