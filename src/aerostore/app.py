@@ -18,11 +18,14 @@ from aerostore.firehose import runtime as firehose_runtime
 from aerostore.firehose.api import FirehoseApi
 from aerostore.firehose.store import append_many_sync, append_sync
 from aerostore.http.asgi import App, Lifecycle, RoutedApi
+from aerostore.lifecycle.worker import LifecycleWorker
 from aerostore.s3.api import S3Api
 from aerostore.sqs import store as queue_store
 from aerostore.sqs.api import SqsApi
 from aerostore.sqs.service import QueueService
 from aerostore.storage.engine import Engine
+from aerostore.tiering import settings as archive_settings
+from aerostore.tiering.service import ArchiveService
 from aerostore.worker.http import MediaApi
 from aerostore.worker.index import FILE_NAME as MEDIA_INDEX
 from aerostore.worker.inprocess import InProcessWorkers
@@ -49,7 +52,9 @@ class Bootstrap:
 
 
 def build_app(config: Config, credentials: Credentials) -> App:
-    engine = Engine(config.data_dir, region=config.region, fsync=config.fsync)
+    tier, archive = archive_settings.from_config(config)
+    engine = Engine(config.data_dir, region=config.region, fsync=config.fsync, archive_tier=tier,
+                    archive=archive)  # fmt: skip
     keys = UserKeys(RootKeys(credentials.user, credentials.password), engine.db.reader,
                     SecretBox.load(config.data_dir))  # fmt: skip
     access = AccessControl(engine, default_ownership=config.default_object_ownership)
@@ -57,7 +62,8 @@ def build_app(config: Config, credentials: Credentials) -> App:
     relay = Relay(engine.db, engine.notifier, queues=queues, enqueue=queue_store.enqueue_sync,
                   targets=load_targets(config.targets))  # fmt: skip
     s3 = S3Api(engine, keys, region=config.region, domains=config.domains,
-               destination_exists=relay.destination_exists, access=access)  # fmt: skip
+               destination_exists=relay.destination_exists, access=access,
+               day_seconds=config.lifecycle_day_seconds)  # fmt: skip
     bootstrap = Bootstrap(engine, queues, config, credentials.user)
     # The image workers reach the server over HTTP: started last, once everything else is up.
     workers = InProcessWorkers(config, credentials)
@@ -69,7 +75,12 @@ def build_app(config: Config, credentials: Credentials) -> App:
                                      credentials.password, config.region)  # fmt: skip
     # Delivery streams after the buckets exist; they stop after the auditor's last flush.
     firehose, loopback = firehose_runtime.build(config, credentials, engine.db)
-    services: list[Lifecycle] = [engine, queues, relay, bootstrap, firehose, workers]
+    # Lifecycle passes once the buckets and their default rules exist; it stops before the delivery
+    # streams, so the audit records of its last actions are in their buffer.
+    lifecycle = LifecycleWorker(engine, day_seconds=config.lifecycle_day_seconds,
+                                append=append_sync if config.audit else None)  # fmt: skip
+    archiver = ArchiveService(engine)  # transitions' leftovers, PUTs straight to GLACIER, restores
+    services: list[Lifecycle] = [engine, archiver, queues, relay, bootstrap, firehose, lifecycle, workers]
     routes: list[RoutedApi] = [SqsApi(queues, keys), FirehoseApi(firehose, keys), media, AuditApi(own, keys)]
     if not config.audit:
         app = App(s3, services=services, routes=routes)

@@ -22,6 +22,7 @@ TABLE = "audit"  # its table in the catalog (audit/catalog.py)
 
 KIND_REQUEST = "request"  # a request to one of the server's APIs, recorded by the server
 KIND_APPLICATION = "application"  # an event an application sent through the delivery-stream API
+KIND_LIFECYCLE = "lifecycle"  # an action of the lifecycle engine (docs/lifecycle.md), with its change
 
 # api column values
 API_S3, API_SQS, API_FIREHOSE, API_ADMIN, API_MEDIA = "s3", "sqs", "firehose", "admin", "media"

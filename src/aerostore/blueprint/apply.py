@@ -29,6 +29,9 @@ configuration at all, so one changed through the S3 API is never overwritten.
 ``[buckets.<role>.cors]`` (``origins``, ``methods``, ``headers``, ``expose``, ``max_age``) is one
 CORS rule, likewise applied only while the bucket has no CORS configuration;
 ``AEROSTORE_<ROLE>_CORS_ORIGINS`` (comma-separated) replaces its origins.
+
+``[[buckets.<role>.lifecycle]]`` declares the bucket's default lifecycle rules (blueprint/lifecycle.py),
+likewise applied only while the bucket has no lifecycle configuration of its own.
 """
 
 from __future__ import annotations
@@ -47,8 +50,10 @@ from aerostore.access import policy as policies
 from aerostore.access import roles
 from aerostore.access.control import POLICY, PUBLIC_ACCESS_BLOCK
 from aerostore.access.public import FLAGS, PublicAccessBlock
+from aerostore.blueprint import lifecycle as default_lifecycle
 from aerostore.events import filters
 from aerostore.features.object_lock import MAX_DAYS, MAX_YEARS, MODES, DefaultRetention
+from aerostore.lifecycle import rules
 from aerostore.s3 import cors, errors
 from aerostore.s3.names import validate_bucket_name
 from aerostore.storage.engine import Engine
@@ -78,6 +83,7 @@ class BucketSpec:
     cors: cors.CorsRule | None = None
     public_access_block: PublicAccessBlock | None = None  # applied while the bucket has none
     policy: str | None = None  # a bucket policy (JSON), applied while the bucket has none
+    lifecycle: str | None = None  # a lifecycle configuration (stored JSON), applied while the bucket has none
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +115,10 @@ def load(path: Path | None = None) -> list[BucketSpec]:
         rule = _cors(role, spec.get("cors"))
         block, bucket_policy = _access(role, name, spec)
         purpose = spec.get("purpose", "")
-        specs.append(BucketSpec(role, name, purpose, lock, notifications, rule, block, bucket_policy))
+        lifecycle = default_lifecycle.load(role, spec.get("lifecycle"))
+        specs.append(
+            BucketSpec(role, name, purpose, lock, notifications, rule, block, bucket_policy, lifecycle)
+        )
     return specs
 
 
@@ -239,6 +248,8 @@ async def apply(
         if spec.cors is not None and engine.get_bucket_config(spec.name, cors.CONFIG) is None:
             await engine.set_bucket_config(spec.name, cors.CONFIG, cors.dumps([spec.cors]))
         await _ensure_access(engine, spec)
+        if spec.lifecycle is not None and engine.get_bucket_config(spec.name, rules.CONFIG_NAME) is None:
+            await engine.set_bucket_config(spec.name, rules.CONFIG_NAME, spec.lifecycle)
     return created
 
 

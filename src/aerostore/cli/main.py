@@ -7,6 +7,7 @@ import click
 from aerostore import __version__
 from aerostore.cli.admin import admin_group
 from aerostore.cli.audit import audit_group
+from aerostore.cli.lifecycle import lifecycle_group
 from aerostore.cli.media import media_group
 from aerostore.cli.serve import serve_command
 from aerostore.cli.worker import worker_group
@@ -24,6 +25,7 @@ cli.add_command(worker_group)
 cli.add_command(media_group)
 cli.add_command(admin_group)
 cli.add_command(audit_group)
+cli.add_command(lifecycle_group)
 audit_group.add_command(verify_command)
 
 

@@ -76,6 +76,8 @@ class ObjectState:
     size: int | None = None
     etag: str | None = None
     version_id: str | None = None
+    storage_class: str | None = None  # for lifecycleEventData / glacierEventData
+    restore_expiry: float | None = None  # a completed restore's expiry (epoch seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +159,19 @@ def event_record(
             },
             "object": _object_fields(name, obj),
         },
+        **_archive_fields(name, obj),
     }
+
+
+def _archive_fields(name: EventName, obj: ObjectState) -> dict[str, Any]:
+    """``lifecycleEventData`` of a transition, ``glacierEventData`` of a completed restore (AWS's record)."""
+    if name is EventName.LIFECYCLE_TRANSITION and obj.storage_class is not None:
+        return {"lifecycleEventData": {"transitionEventData": {"destinationStorageClass": obj.storage_class}}}
+    if name is EventName.OBJECT_RESTORE_COMPLETED and obj.restore_expiry is not None:
+        restore = {"lifecycleRestorationExpiryTime": event_time(obj.restore_expiry),
+                   "lifecycleRestoreStorageClass": obj.storage_class}  # fmt: skip
+        return {"glacierEventData": {"restoreEventData": restore}}
+    return {}
 
 
 def event_message(

@@ -129,6 +129,8 @@ def record(
             size=v.size,
             etag=v.etag or None,
             version_id=v.version_id if v.version_id and v.version_id != NULL_VERSION else None,
+            storage_class=v.attrs.storage_class,
+            restore_expiry=v.restore.expiry if v.restore is not None else None,
         )
         who = Origin(origin.region, origin.request_id, origin.host_id, origin.principal_id, owner,
                      origin.source_ip)  # fmt: skip

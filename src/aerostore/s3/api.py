@@ -33,6 +33,7 @@ class S3Api:
         domains: tuple[str, ...],
         destination_exists: Callable[[str], bool] = lambda arn: False,
         access: AccessControl | None = None,
+        day_seconds: float = 86400.0,
     ) -> None:
         self.engine = engine
         self.access = access or AccessControl(engine)
@@ -40,6 +41,7 @@ class S3Api:
         self.region = region
         self.domains = domains
         self.destination_exists = destination_exists
+        self.day_seconds = day_seconds
 
     async def handle(self, ctx: RequestContext, receive: Receive) -> Result:
         """CORS around every answer (s3/handlers/cors.py).
@@ -103,6 +105,7 @@ class S3Api:
         request = S3Request(
             ctx, target, query, auth, receive, self.engine, self.region, self.destination_exists, self.access
         )
+        request.day_seconds = self.day_seconds
         token = self._set_origin(ctx, auth.principal)
         try:
             result = await handler(request)

@@ -78,6 +78,7 @@ AuthorizationQueryParametersError = _error("AuthorizationQueryParametersError", 
 ExpiredToken = _error("ExpiredToken", 400, "The provided token has expired.")
 MalformedACLError = _error("MalformedACLError", 400, "The XML you provided was not well-formed or did not validate against our published schema.")  # noqa: E501
 InvalidObjectState = _error("InvalidObjectState", 403, "The operation is not valid for the object's storage class")  # noqa: E501
+RestoreAlreadyInProgress = _error("RestoreAlreadyInProgress", 409, "Object restore is already in progress")
 MaxMessageLengthExceeded = _error("MaxMessageLengthExceeded", 400, "Your request was too big.")
 InvalidEncryptionAlgorithmError = _error("InvalidEncryptionAlgorithmError", 400, "The encryption request you specified is not valid. The valid value is AES256.")  # noqa: E501
 NoSuchLifecycleConfiguration = _error("NoSuchLifecycleConfiguration", 404, "The lifecycle configuration does not exist")  # noqa: E501

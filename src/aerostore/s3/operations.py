@@ -37,6 +37,7 @@ class Operation(Enum):
     CopyObject = "CopyObject"
     DeleteObject = "DeleteObject"
     GetObjectAttributes = "GetObjectAttributes"
+    RestoreObject = "RestoreObject"  # the archive tier (tiering/, docs/archive.md)
     # multipart
     CreateMultipartUpload = "CreateMultipartUpload"
     UploadPart = "UploadPart"
@@ -66,6 +67,10 @@ class Operation(Enum):
     PutBucketCors = "PutBucketCors"
     GetBucketCors = "GetBucketCors"
     DeleteBucketCors = "DeleteBucketCors"
+    # lifecycle (lifecycle/rules.py)
+    PutBucketLifecycleConfiguration = "PutBucketLifecycleConfiguration"
+    GetBucketLifecycleConfiguration = "GetBucketLifecycleConfiguration"
+    DeleteBucketLifecycle = "DeleteBucketLifecycle"
     # access control (access/, handlers/policy.py, handlers/acl.py)
     PutBucketPolicy = "PutBucketPolicy"
     GetBucketPolicy = "GetBucketPolicy"
@@ -122,6 +127,9 @@ _ACTIONS = {
     Operation.PutBucketCors: "s3:PutBucketCORS",
     Operation.GetBucketCors: "s3:GetBucketCORS",
     Operation.DeleteBucketCors: "s3:PutBucketCORS",  # AWS has no s3:DeleteBucketCORS
+    Operation.PutBucketLifecycleConfiguration: "s3:PutLifecycleConfiguration",
+    Operation.GetBucketLifecycleConfiguration: "s3:GetLifecycleConfiguration",
+    Operation.DeleteBucketLifecycle: "s3:PutLifecycleConfiguration",  # AWS has no Delete action
     Operation.PutPublicAccessBlock: "s3:PutBucketPublicAccessBlock",
     Operation.GetPublicAccessBlock: "s3:GetBucketPublicAccessBlock",
     Operation.DeletePublicAccessBlock: "s3:PutBucketPublicAccessBlock",  # as AWS: no Delete action
@@ -155,6 +163,7 @@ _KINDS = {
     Operation.GetObjectLockConfiguration: Kind.OWNER,
     Operation.PutObjectRetention: Kind.WRITE,
     Operation.PutObjectLegalHold: Kind.WRITE,
+    Operation.RestoreObject: Kind.WRITE,
     Operation.PutBucketNotificationConfiguration: Kind.OWNER,
     Operation.GetBucketNotificationConfiguration: Kind.OWNER,
     Operation.PutBucketPolicy: Kind.OWNER,
@@ -173,4 +182,7 @@ _KINDS = {
     Operation.PutBucketCors: Kind.OWNER,
     Operation.GetBucketCors: Kind.OWNER,
     Operation.DeleteBucketCors: Kind.OWNER,
+    Operation.PutBucketLifecycleConfiguration: Kind.OWNER,
+    Operation.GetBucketLifecycleConfiguration: Kind.OWNER,
+    Operation.DeleteBucketLifecycle: Kind.OWNER,
 }

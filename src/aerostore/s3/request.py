@@ -29,6 +29,8 @@ class S3Request:
     destination_exists: Callable[[str], bool] = field(default=lambda arn: False)
     # Authorization (access/control.py), for handlers that authenticate inside (POST object).
     access: AccessControl | None = None
+    # The length of a lifecycle "day" (Config.lifecycle_day_seconds): due dates in x-amz-expiration.
+    day_seconds: float = 86400.0
 
     @property
     def headers(self) -> Mapping[str, str]:

@@ -19,10 +19,10 @@ MAX_KEY_BYTES = 1024
 # they answer NotImplemented rather than being mistaken for a plain GET/PUT.
 _BUCKET_SUBRESOURCES = {
     "accelerate", "acl", "analytics", "cors", "encryption", "intelligent-tiering", "inventory",
-    "lifecycle", "logging", "metrics", "ownershipControls", "policy",
+    "logging", "metrics", "ownershipControls", "policy",
     "policyStatus", "publicAccessBlock", "replication", "requestPayment", "website", "metadataTable",
 }  # fmt: skip
-_OBJECT_SUBRESOURCES = {"acl", "torrent", "restore", "select"}
+_OBJECT_SUBRESOURCES = {"acl", "torrent", "select"}
 # Sub-resources served, by method: bucket configurations and an object version's lock.
 _BUCKET_CONFIGS = {
     "versioning": {"GET": Op.GetBucketVersioning, "PUT": Op.PutBucketVersioning},
@@ -32,6 +32,11 @@ _BUCKET_CONFIGS = {
         "PUT": Op.PutBucketNotificationConfiguration,
     },
     "cors": {"GET": Op.GetBucketCors, "PUT": Op.PutBucketCors, "DELETE": Op.DeleteBucketCors},
+    "lifecycle": {
+        "GET": Op.GetBucketLifecycleConfiguration,
+        "PUT": Op.PutBucketLifecycleConfiguration,
+        "DELETE": Op.DeleteBucketLifecycle,
+    },
     "policy": {"GET": Op.GetBucketPolicy, "PUT": Op.PutBucketPolicy, "DELETE": Op.DeleteBucketPolicy},
     "policyStatus": {"GET": Op.GetBucketPolicyStatus},
     "publicAccessBlock": {
@@ -141,6 +146,8 @@ def _bucket_op(method: str, query: Mapping[str, str]) -> Op:
 def _object_op(method: str, query: Mapping[str, str], headers: Mapping[str, str]) -> Op:
     if "acl" in query:
         return _OBJECT_ACL.get(method, Op.Unsupported)
+    if "restore" in query:
+        return Op.RestoreObject if method == "POST" else Op.Unsupported
     if _OBJECT_SUBRESOURCES & query.keys() or ("attributes" in query and method != "GET"):
         return Op.Unsupported
     if (lock := _sub_op(method, query, _OBJECT_LOCKS)) is not None:

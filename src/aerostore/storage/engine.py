@@ -13,6 +13,7 @@ infrastructure errors (OSError, sqlite3.Error) through untouched.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from aerostore.events.model import EventName
 from aerostore.events.notifier import Notifier
 from aerostore.events.outbox import Change
 from aerostore.features.object_lock import DefaultRetention, Retention
+from aerostore.lifecycle.rules import ARCHIVE_CLASSES
 from aerostore.s3 import errors
 from aerostore.storage import acls, buckets, commit, inline, listing, object_lock, tagging, versions
 from aerostore.storage.blobs import BlobStore
@@ -50,10 +52,16 @@ from aerostore.storage.model import (
     VersionsPage,
 )
 from aerostore.storage.multipart import Multipart
+from aerostore.tiering import requests as restore_requests
+from aerostore.tiering import transition as transitions
+from aerostore.tiering.settings import ArchiveSettings
+from aerostore.tiering.tiers import ArchiveTier, DirectoryTier
 
+log = logging.getLogger(__name__)
 MAX_OBJECT_SIZE = 5 * 1024**3  # a single PUT; larger objects need multipart
 DeleteResult = ObjectVersion | None | errors.S3Error
 NO_CONDITIONS = Conditions()
+Job = transitions.Job
 
 
 class Engine:
@@ -74,6 +82,8 @@ class Engine:
         upload_max_age: float = UPLOAD_MAX_AGE,
         garbage_grace: float = GARBAGE_GRACE,
         faults: commit.Faults | None = None,
+        archive_tier: ArchiveTier | None = None,
+        archive: ArchiveSettings | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.region = region
@@ -85,6 +95,10 @@ class Engine:
         self.housekeeper = Housekeeper(
             self.db, self.blobs, self.multipart, upload_max_age=upload_max_age, garbage_grace=garbage_grace
         )
+        self.archive = archive or ArchiveSettings()
+        tier = archive_tier or DirectoryTier(self.data_dir / "archive", fsync=fsync)
+        self.archiver = transitions.Archiver(self.db, self.blobs, tier, self.faults)
+        self.restore_requested = asyncio.Event()  # wakes the restore processor (tiering/restore.py)
         self._lock_fd: int | None = None
 
     # ---- lifecycle ----
@@ -96,6 +110,11 @@ class Engine:
         self.blobs.prepare()
         await self.db.start()
         await self.housekeeper.start()
+        try:
+            await self.archiver.recover()
+            await self.archiver.collect()
+        except Exception:  # a remote tier may be down: serving must not wait for it
+            log.exception("archive tier recovery failed; retried by the archive service")
 
     async def close(self) -> None:
         """Stop the background tasks, let queued writes commit, close every file."""
@@ -162,6 +181,8 @@ class Engine:
 
     def open_range(self, version: ObjectVersion, start: int, end_inclusive: int) -> Iterator[bytes]:
         """The bytes ``start..end_inclusive`` of a version (from ``get_version``), in chunks."""
+        if version.archived and not version.restored:  # handlers refuse first; never open a placeholder
+            raise errors.InvalidObjectState(StorageClass=version.attrs.storage_class)
         return inline.read_range(self.blobs, version, start, end_inclusive)
 
     async def put_object(
@@ -430,6 +451,57 @@ class Engine:
 
     async def delete_bucket_tagging(self, bucket: str) -> None:
         await self.db.write(lambda c: tagging.put_bucket_tags(c, bucket, {}))
+
+    # ---- storage classes and the archive tier ----
+    # tiering/transition.py moves bytes crash-safely; tiering/requests.py holds RestoreObject's jobs.
+
+    async def transition(
+        self, version: ObjectVersion, storage_class: str, *, wrap: Callable[[Job], Job] | None = None
+    ) -> ObjectVersion | None:
+        """Move one version (by seq) to ``storage_class``; None if it vanished or changed meanwhile.
+
+        Hot classes change the column; GLACIER / DEEP_ARCHIVE move the bytes into the archive
+        tier and free the hot copy. ``wrap`` and the ``s3:LifecycleTransition`` event apply to
+        the job that commits the change, and only to it.
+        """
+
+        def final(job: Job) -> Job:
+            event = EventName.LIFECYCLE_TRANSITION
+            emitting = self.notifier.emitting(version.bucket, job, lambda v: [Change(event, v)] if v else [])
+            return wrap(emitting) if wrap is not None else emitting
+
+        if version.delete_marker:
+            return None
+        if storage_class in ARCHIVE_CLASSES and not version.archived:
+            result = await self.archiver.move(version, storage_class, final)
+            self.housekeeper.wake()
+            return result
+        job = partial(transitions.change_class, version=version, storage_class=storage_class)
+        return await self.db.write(final(job))
+
+    def get_version_by_seq(self, seq: int) -> ObjectVersion | None:
+        """Version ``seq`` with its inline body, None when it is gone (for background movers)."""
+        return transitions.load(self.db.reader(), seq)
+
+    async def restore(
+        self, bucket: str, key: str, version_id: str | None, days: int, tier: str
+    ) -> tuple[ObjectVersion, bool]:
+        """RestoreObject: (the version, True if a restore started now; False if already restored).
+
+        An ongoing restore is RestoreAlreadyInProgress; a non-archive class InvalidObjectState.
+        """
+        if version_id is not None:
+            versions.check_version_id(version_id)
+        job = partial(restore_requests.request, bucket=bucket, key=key, version_id=version_id, days=days,
+                      tier=tier, settings=self.archive)  # fmt: skip
+
+        def changes(found: tuple[ObjectVersion, bool]) -> list[Change]:
+            return [Change(EventName.OBJECT_RESTORE_POST, found[0])] if found[1] else []
+
+        result = await self.db.write(self.notifier.emitting(bucket, job, changes))
+        if result[1]:
+            self.restore_requested.set()
+        return result
 
 
 def _removals(results: list[DeleteResult], version_id: str | None) -> list[Change]:

@@ -137,7 +137,7 @@ def _forget_garbage(ids: list[int], conn: sqlite3.Connection) -> None:
 
 
 def referenced_paths(conn: sqlite3.Connection, candidates: set[str]) -> set[str]:
-    """Which of ``candidates`` a committed version or part references.
+    """Which of ``candidates`` a committed version, restored copy or part references.
 
     A full scan of the versions, acceptable because it runs only after a crash left temp files.
     """
@@ -150,4 +150,8 @@ def referenced_paths(conn: sqlite3.Connection, candidates: set[str]) -> set[str]
         sql = f"SELECT {path} FROM versions v, json_each(v.segments) s WHERE {path} IN ({marks})"
         found.update(r[0] for r in conn.execute(sql, chunk))
         found.update(r[0] for r in conn.execute(f"SELECT path FROM parts WHERE path IN ({marks})", chunk))
+        # Restored temporary copies of archived versions (tiering/restore.py).
+        restored = f"SELECT {path} FROM versions v, json_each(v.restore, '$.segments') s"
+        restored += f" WHERE v.restore IS NOT NULL AND {path} IN ({marks})"
+        found.update(r[0] for r in conn.execute(restored, chunk))
     return found

@@ -34,6 +34,25 @@ class Segment:
 
 
 @dataclass(frozen=True, slots=True)
+class Restore:
+    """A RestoreObject of an archived version (docs/archive.md): ongoing until ``expiry`` is set.
+
+    ``segments`` are the temporary hot copy's blobs, one per part of the original, once ready.
+    """
+
+    tier: str  # "Expedited", "Standard" or "Bulk"
+    days: int
+    requested: float  # epoch seconds
+    ready_at: float  # when the restore processor completes it
+    expiry: float | None = None  # when the temporary copy goes; None while the restore is ongoing
+    segments: tuple[Segment, ...] = ()
+
+    @property
+    def ongoing(self) -> bool:
+        return self.expiry is None
+
+
+@dataclass(frozen=True, slots=True)
 class ObjectAttrs:
     """What a writer says about an object besides its bytes."""
 
@@ -82,10 +101,19 @@ class ObjectVersion:
     legal_hold: str | None = None  # "ON", "OFF", or None when no legal hold was ever placed
     # The whole body when it is stored in the database (see storage/inline.py), else None.
     inline: bytes | None = field(default=None, repr=False)
+    # In the archive tier (docs/archive.md): the hot copy is gone. ``segments`` then hold the
+    # restored temporary copy when one is ready, else placeholders with the parts' sizes and no path.
+    archived: bool = False
+    restore: Restore | None = None
 
     @property
     def parts_count(self) -> int:
         return len(self.segments) if self.multipart else 1
+
+    @property
+    def restored(self) -> bool:
+        """A completed RestoreObject's temporary copy is readable."""
+        return self.restore is not None and not self.restore.ongoing
 
     @property
     def retention(self) -> Retention | None:

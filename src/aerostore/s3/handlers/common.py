@@ -15,6 +15,8 @@ CONTENT_HEADERS = ("cache-control", "content-disposition", "content-encoding", "
 META_PREFIX = "x-amz-meta-"
 X_AMZ_TAGGING = "x-amz-tagging"
 X_AMZ_TAGGING_COUNT = "x-amz-tagging-count"
+X_AMZ_RESTORE = "x-amz-restore"
+ARCHIVE_CLASSES = frozenset({"GLACIER", "DEEP_ARCHIVE"})  # refuse GET until restored (docs/archive.md)
 MAX_META_BYTES = 2048
 STORAGE_CLASSES = {
     "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
@@ -163,10 +165,29 @@ def object_headers(version: ObjectVersion, *, with_checksums: bool = False) -> d
         headers["x-amz-storage-class"] = version.attrs.storage_class
     if version.attrs.tags:
         headers[X_AMZ_TAGGING_COUNT] = str(len(version.attrs.tags))
+    if version.restore is not None:
+        headers[X_AMZ_RESTORE] = restore_header(version)
     headers.update(retention.lock_headers(version.retention_mode, version.retain_until, version.legal_hold))
     if with_checksums:
         headers.update(checksum_headers(version))
     return headers
+
+
+def restore_header(version: ObjectVersion) -> str:
+    """``x-amz-restore``: ``ongoing-request="true"``, or ``"false"`` with the copy's expiry-date."""
+    restore = version.restore
+    if restore is None or restore.expiry is None:
+        return 'ongoing-request="true"'
+    return f'ongoing-request="false", expiry-date="{http_date(restore.expiry)}"'
+
+
+def check_readable(version: ObjectVersion) -> None:
+    """GET and copies of an archived version need a completed restore: else 403 InvalidObjectState.
+
+    See https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html (InvalidObjectState).
+    """
+    if version.attrs.storage_class in ARCHIVE_CLASSES and not version.restored:
+        raise errors.InvalidObjectState(StorageClass=version.attrs.storage_class)
 
 
 def checksum_headers(version: ObjectVersion) -> dict[str, str]:

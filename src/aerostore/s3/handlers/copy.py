@@ -16,6 +16,7 @@ from aerostore.s3 import errors, retention, tags, xml
 from aerostore.s3.handlers import object_lock
 from aerostore.s3.handlers.acl import write_acl
 from aerostore.s3.handlers.common import (
+    ARCHIVE_CLASSES,
     X_AMZ_TAGGING,
     attrs_from_headers,
     checksum_algorithm,
@@ -25,11 +26,13 @@ from aerostore.s3.handlers.common import (
     storage_class,
     write_conditions,
 )
+from aerostore.s3.handlers.lifecycle import expiration_headers
 from aerostore.s3.request import S3Request
 from aerostore.storage.model import NULL_VERSION, ObjectVersion
 
 MAX_COPY_SIZE = 5 * 1024**3
 _COPY_RANGE_RE = re.compile(r"^bytes=(\d+)-(\d+)$")
+ARCHIVED_SOURCE = "The source object of the COPY action is not in the active tier and is only stored in Amazon S3 Glacier."  # noqa: E501
 
 
 def copy_source(req: S3Request) -> ObjectVersion:
@@ -49,6 +52,8 @@ def copy_source(req: S3Request) -> ObjectVersion:
         if version_id is not None:
             raise errors.InvalidRequest("The source of a copy request may not specifically refer to a delete marker by version id.")  # noqa: E501
         raise errors.NoSuchKey(Key=key)
+    if source.attrs.storage_class in ARCHIVE_CLASSES and not source.restored:
+        raise errors.InvalidObjectState(ARCHIVED_SOURCE, StorageClass=source.attrs.storage_class)
     check_source_conditions(req.headers, source)
     return source
 
@@ -139,6 +144,7 @@ async def copy_object(req: S3Request) -> Result:
         headers["x-amz-version-id"] = version.version_id
     content: list[tuple[str, xml.Content]] = [("ETag", f'"{version.etag}"'), ("LastModified", xml.iso8601(version.last_modified))]  # noqa: E501
     content += [(f"Checksum{alg}", value) for alg, value in version.checksums.items()]
+    headers.update(expiration_headers(req, version))
     headers["content-type"] = "application/xml"
     audit = {"bytes_received": 0, "version_id": version.version_id}
     return Result(headers=headers, body=xml.document("CopyObjectResult", content), audit=audit)

@@ -14,6 +14,7 @@ from aerostore.http.context import Result
 from aerostore.http.streams import read_small_body
 from aerostore.s3 import errors, xml
 from aerostore.s3.handlers.common import write_conditions
+from aerostore.s3.handlers.lifecycle import expiration_headers
 from aerostore.s3.handlers.multipart import MAX_PART_NUMBER, XML, upload_checksum_type
 from aerostore.s3.handlers.object_put import write_headers
 from aerostore.s3.request import S3Request
@@ -126,6 +127,7 @@ def _check_declared(upload: Upload, declared: tuple[str, str], parts: list[Part]
 def _result(req: S3Request, version: ObjectVersion) -> Result:
     headers = {k: v for k, v in write_headers(version).items() if k != "etag"}
     headers.update(XML)
+    headers.update(expiration_headers(req, version))
     content: list[tuple[str, xml.Content]] = [
         ("Location", f"/{req.bucket}/{req.key}"), ("Bucket", req.bucket), ("Key", req.key),
         ("ETag", f'"{version.etag}"'),

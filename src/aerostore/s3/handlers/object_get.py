@@ -10,7 +10,14 @@ from collections.abc import Mapping
 
 from aerostore.http.context import Result
 from aerostore.s3 import errors
-from aerostore.s3.handlers.common import etag_matches, http_date, object_headers, parse_http_date
+from aerostore.s3.handlers.common import (
+    check_readable,
+    etag_matches,
+    http_date,
+    object_headers,
+    parse_http_date,
+)
+from aerostore.s3.handlers.lifecycle import expiration_headers
 from aerostore.s3.request import S3Request
 from aerostore.storage.model import NULL_VERSION, ObjectVersion
 
@@ -113,9 +120,12 @@ def _names_null_version(req: S3Request) -> bool:
 
 async def get_object(req: S3Request, *, head: bool = False) -> Result:
     version = resolve(req)
+    if not head:
+        check_readable(version)
     check_preconditions(req.headers, version)
     checksum_mode = req.headers.get("x-amz-checksum-mode", "").upper() == "ENABLED"
     headers = object_headers(version, with_checksums=checksum_mode)
+    headers.update(expiration_headers(req, version))
     if version.version_id == NULL_VERSION and _names_null_version(req):
         headers["x-amz-version-id"] = NULL_VERSION
     part = req.query.get("partNumber")

@@ -8,6 +8,7 @@ from aerostore.http.context import Result
 from aerostore.s3.handlers import object_lock
 from aerostore.s3.handlers.acl import write_acl
 from aerostore.s3.handlers.common import attrs_from_headers, checksum_headers, write_conditions
+from aerostore.s3.handlers.lifecycle import expiration_headers
 from aerostore.s3.request import S3Request
 from aerostore.storage.model import NULL_VERSION, ObjectVersion
 
@@ -29,4 +30,4 @@ async def put_object(req: S3Request) -> Result:
     attrs = replace(attrs, acl=write_acl(req, req.owner))
     version = await req.engine.put_object(req.bucket, req.key, req.body(), attrs, conditions)
     audit = {"bytes_received": version.size, "version_id": version.version_id}
-    return Result(headers=write_headers(version), audit=audit)
+    return Result(headers=write_headers(version) | expiration_headers(req, version), audit=audit)

@@ -12,7 +12,7 @@ from dataclasses import asdict
 from typing import Any
 
 from aerostore.features.object_lock import DefaultRetention
-from aerostore.storage.model import Bucket, ObjectAttrs, ObjectVersion, Part, Segment, Upload
+from aerostore.storage.model import Bucket, ObjectAttrs, ObjectVersion, Part, Restore, Segment, Upload
 
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
 # versions.legal_hold: 0 while no legal hold was ever placed (the column's default), then 1 / 2.
@@ -56,6 +56,8 @@ def _loads(text: str) -> Any:
 def to_version(row: sqlite3.Row, inline: bytes | None = None) -> ObjectVersion:
     """A version from its row; ``inline`` is its body when it is stored in ``inline_data``."""
     checksums = _loads(row["checksums"])
+    archive, restore = row["archive"], to_restore(row["restore"])
+    segments = to_segments(row["segments"]) if archive is None else _archived_segments(archive, restore)
     attrs = ObjectAttrs(
         content_type=row["content_type"] or DEFAULT_CONTENT_TYPE,
         headers=_loads(row["headers"]),
@@ -78,13 +80,42 @@ def to_version(row: sqlite3.Row, inline: bytes | None = None) -> ObjectVersion:
         last_modified=row["last_modified"],
         attrs=attrs,
         checksums=checksums,
-        segments=to_segments(row["segments"]),
+        segments=segments,
         multipart=bool(row["multipart"]),
         retention_mode=row["retention_mode"],
         retain_until=row["retain_until"],
         legal_hold=_LEGAL_HOLDS[row["legal_hold"]],
         inline=inline,
+        archived=archive is not None,
+        restore=restore,
     )
+
+
+def restore_json(restore: Restore | None) -> str | None:
+    if restore is None:
+        return None
+    plain = asdict(restore)
+    plain["segments"] = [[seg.path, seg.size] for seg in restore.segments]
+    return dumps(plain)
+
+
+def to_restore(text: str | None) -> Restore | None:
+    if text is None:
+        return None
+    found = json.loads(text)
+    found["segments"] = tuple(Segment(path, size) for path, size in found["segments"])
+    return Restore(**found)
+
+
+def _archived_segments(archive: str, restore: Restore | None) -> tuple[Segment, ...]:
+    """The restored copy's blobs when ready; else one placeholder per part (no path: never read).
+
+    The placeholders keep ``parts_count`` and GetObjectAttributes' parts right while the bytes
+    are cold; every reader checks ``ObjectVersion.restored`` before opening anything.
+    """
+    if restore is not None and not restore.ongoing:
+        return restore.segments
+    return tuple(Segment("", size) for size in json.loads(archive)["parts"])
 
 
 def version_columns(v: ObjectVersion) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""Storage classes and the archive tier (docs/archive.md): tiers, transitions, restores."""
