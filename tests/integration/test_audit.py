@@ -281,3 +281,22 @@ def test_delivered_records_answer_who_through_the_s3_api(
         assert [r["http_status"] for r in rows] == [200, 200]
     finally:
         server.stop()
+
+
+def test_archived_audit_files_are_left_out_of_queries(srv: Server, s3: Any) -> None:
+    """After the lifecycle moves old partitions to GLACIER, queries still run over what is readable."""
+    import io
+
+    import pyarrow.parquet as pq
+
+    key = f"archived/{uuid.uuid4().hex}.jpg"
+    for hour, principal, storage_class in (("10", "carol", "STANDARD"), ("11", "dave", "GLACIER")):
+        row = {"kind": "request", "time": f"2019-06-01T{hour}:00:00Z", "principal": principal,
+               "operation": "GetObject", "bucket": "processed-images", "key": key, "http_status": 200}  # fmt: skip
+        out = io.BytesIO()
+        pq.write_table(schema.to_table([schema.to_row(row)]), out)
+        s3.put_object(Bucket="audit-logs", Key=f"audit/dt=2019-06-01/hour={hour}/{uuid.uuid4().hex}.parquet",
+                      Body=out.getvalue(), StorageClass=storage_class)  # fmt: skip
+    endpoint = query.Endpoint(srv.endpoint, ROOT_USER, ROOT_PASSWORD)
+    rows = query.run(f"SELECT principal FROM audit WHERE key = '{key}'", endpoint).to_pylist()
+    assert rows == [{"principal": "carol"}]  # the GLACIER file would answer InvalidObjectState

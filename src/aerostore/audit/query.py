@@ -6,23 +6,34 @@ pointed at the server (or any S3 endpoint). DuckDB pushes a query's filters into
 scan, so a predicate on ``dt``/``hour`` skips whole partitions, and one on a column skips row
 groups by their statistics. External access is switched off before the user's SQL runs: it
 reads the registered tables and nothing else of the machine.
+
+Files the lifecycle has moved to GLACIER or DEEP_ARCHIVE (audit-logs' default rules, after 30
+days) cannot be read until restored: a table's files are listed with their storage class and the
+archived ones are left out, as Athena ignores objects in those classes.
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import boto3  # type: ignore[import-untyped]
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.dataset as ds  # type: ignore[import-untyped]
 import pyarrow.fs as pafs  # type: ignore[import-untyped]
+from botocore import exceptions as client_errors  # type: ignore[import-untyped]
+from botocore.config import Config as BotoConfig  # type: ignore[import-untyped]
 
 from aerostore.audit.catalog import IGNORED_PREFIXES, TABLES, Table
 
+log = logging.getLogger(__name__)
+
+ARCHIVE_CLASSES = frozenset({"GLACIER", "DEEP_ARCHIVE"})  # unreadable until restored: left out of queries
 MAX_ROWS = 10_000  # what `who`/`activity` and the HTTP endpoint return at most
 _SINCE = re.compile(r"(\d+)\s*([smhdw])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -57,21 +68,43 @@ def filesystem(endpoint: Endpoint) -> pafs.S3FileSystem:
     )
 
 
-def dataset(table: Table, fs: pafs.FileSystem) -> ds.Dataset:
-    """The table's Parquet files, found by listing its location, partitions parsed from the paths."""
+def dataset(table: Table, fs: pafs.FileSystem, files: list[str] | None = None) -> ds.Dataset:
+    """The table's Parquet files (``files``, else found by listing its location); partitions from paths."""
     root = f"{table.bucket}/{table.prefix}".rstrip("/")
     partitioning = ds.partitioning(table.partitions, flavor="hive")
+    options: dict[str, Any] = {"filesystem": fs, "format": "parquet", "partitioning": partitioning,
+                               "schema": table.full_schema}  # fmt: skip
     try:
-        return ds.dataset(
-            root,
-            filesystem=fs,
-            format="parquet",
-            partitioning=partitioning,
-            schema=table.full_schema,
-            ignore_prefixes=list(IGNORED_PREFIXES),
-        )
+        if files is None:
+            return ds.dataset(root, ignore_prefixes=list(IGNORED_PREFIXES), **options)
+        if files:
+            return ds.dataset(files, partition_base_dir=root, **options)
     except FileNotFoundError:
-        return ds.dataset(pa.Table.from_pylist([], schema=table.full_schema))
+        pass
+    return ds.dataset(pa.Table.from_pylist([], schema=table.full_schema))
+
+
+def readable_files(table: Table, endpoint: Endpoint) -> tuple[list[str], int]:
+    """The table's data files a query can open ("bucket/key"), and how many archived ones were left out."""
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint.url,
+        aws_access_key_id=endpoint.access_key,
+        aws_secret_access_key=endpoint.secret_key,
+        region_name=endpoint.region,
+        config=BotoConfig(s3={"addressing_style": "path"}, retries={"max_attempts": 3}),
+    )
+    files, archived = [], 0
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=table.bucket, Prefix=table.prefix):
+        for item in page.get("Contents", []):
+            parts = item["Key"][len(table.prefix) :].split("/")
+            if any(part.startswith(IGNORED_PREFIXES) for part in parts):
+                continue  # the error output, the manifest chain: not partitions
+            if item.get("StorageClass") in ARCHIVE_CLASSES:
+                archived += 1
+            else:
+                files.append(f"{table.bucket}/{item['Key']}")
+    return files, archived
 
 
 def connect(endpoint: Endpoint, tables: dict[str, Table] = TABLES) -> duckdb.DuckDBPyConnection:
@@ -79,7 +112,15 @@ def connect(endpoint: Endpoint, tables: dict[str, Table] = TABLES) -> duckdb.Duc
     fs = filesystem(endpoint)
     con = duckdb.connect()
     for name, table in tables.items():
-        con.register(name, dataset(table, fs))
+        try:
+            files, archived = readable_files(table, endpoint)
+        except client_errors.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "NoSuchBucket":
+                raise
+            files, archived = [], 0
+        if archived:
+            log.warning("%s: %d archived file(s) left out (restore them to query them)", name, archived)
+        con.register(name, dataset(table, fs, files))
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return con
