@@ -81,7 +81,7 @@ class Notifier:
         self.db = db
         self.region = region
         self.backlog = Backlog()
-        self._configs = outbox.ConfigurationCache()
+        self._configs = outbox.configurations()
         self._sequencer = outbox.Sequencer()
         self._listeners: list[Listener] = []
 

@@ -18,6 +18,7 @@ from typing import Any
 from aerostore.events import filters
 from aerostore.events.model import EventName, ObjectState, Origin, event_message, s3_test_event
 from aerostore.s3.names import canonical_id
+from aerostore.storage.documents import ParsedDocuments
 from aerostore.storage.model import NULL_VERSION, ObjectVersion
 
 CONFIG_NAME = "notification"  # the bucket sub-resource row in ``config`` holding the configuration
@@ -53,26 +54,9 @@ class Sequencer:
         return self._last
 
 
-class ConfigurationCache:
-    """Parsed configurations by their stored JSON text: a write reads one row, parses rarely."""
-
-    def __init__(self) -> None:
-        self._parsed: dict[str, filters.NotificationConfiguration] = {}
-
-    def load(self, conn: sqlite3.Connection, bucket: str) -> filters.NotificationConfiguration | None:
-        row = conn.execute(
-            "SELECT value FROM config WHERE bucket = ? AND name = ?", (bucket, CONFIG_NAME)
-        ).fetchone()
-        if row is None:
-            return None
-        text = str(row[0])
-        config = self._parsed.get(text)
-        if config is None:
-            if len(self._parsed) > 1024:
-                self._parsed.clear()
-            config = filters.validate(json.loads(text))
-            self._parsed[text] = config
-        return config
+def configurations() -> ParsedDocuments[filters.NotificationConfiguration]:
+    """Buckets' notification configurations: a write reads one row, parses rarely."""
+    return ParsedDocuments(CONFIG_NAME, lambda text: filters.validate(json.loads(text)))
 
 
 def to_plain(config: filters.NotificationConfiguration) -> dict[str, Any]:

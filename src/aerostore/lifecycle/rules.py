@@ -21,6 +21,7 @@ from aerostore.lifecycle.model import (
 )
 from aerostore.lifecycle.parse import parse_xml
 from aerostore.lifecycle.render import to_xml
+from aerostore.storage.documents import ParsedDocuments
 
 __all__ = [
     "ARCHIVE_CLASSES",
@@ -38,24 +39,10 @@ __all__ = [
     "to_xml",
 ]
 
-_PARSED: dict[str, LifecycleConfiguration] = {}  # by stored text: GET/HEAD read one row, parse rarely
-_PARSED_MAX = 1024
-
 
 def load(conn: sqlite3.Connection, bucket: str) -> LifecycleConfiguration | None:
     """The bucket's configuration, None when it has none (one indexed read, parsed once per text)."""
-    row = conn.execute(
-        "SELECT value FROM config WHERE bucket = ? AND name = ?", (bucket, CONFIG_NAME)
-    ).fetchone()
-    if row is None:
-        return None
-    text = str(row[0])
-    config = _PARSED.get(text)
-    if config is None:
-        if len(_PARSED) >= _PARSED_MAX:
-            _PARSED.clear()
-        config = _PARSED[text] = from_json(text)
-    return config
+    return _DOCUMENTS.load(conn, bucket)
 
 
 def to_json(config: LifecycleConfiguration) -> str:
@@ -75,3 +62,6 @@ def from_json(text: str) -> LifecycleConfiguration:
         )
         rules.append(Rule(**item))
     return LifecycleConfiguration(tuple(rules))
+
+
+_DOCUMENTS = ParsedDocuments(CONFIG_NAME, from_json)
