@@ -60,3 +60,23 @@ def test_convert_splits_good_and_bad_records() -> None:
     converted = convert(records, codec, "ZSTD")
     assert converted.rows == 2 and [r.id for r, _ in converted.failed] == [2]
     assert converted.parquet is not None and converted.parquet[:4] == b"PAR1"
+
+
+def test_convert_decodes_in_chunks_and_writes_whole_row_groups(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large delivery is decoded a chunk at a time; row groups still hold ROW_GROUP_ROWS rows, in order."""
+    import io
+
+    import pyarrow.parquet as pq
+
+    from aerostore.firehose import parquet
+
+    monkeypatch.setattr(parquet, "DECODE_ROWS", 7)
+    monkeypatch.setattr(parquet, "ROW_GROUP_ROWS", 20)
+    codec = schema.resolve("aerostore:inline", "id:bigint")
+    records = [Record(i, 0.0, json.dumps({"id": "bad" if i == 11 else i}).encode()) for i in range(50)]
+    converted = convert(records, codec, "ZSTD")
+    assert converted.rows == 49 and [r.id for r, _ in converted.failed] == [11]
+    assert converted.parquet is not None
+    file = pq.ParquetFile(io.BytesIO(converted.parquet))
+    assert [file.metadata.row_group(i).num_rows for i in range(file.num_row_groups)] == [20, 20, 9]
+    assert file.read().column("id").to_pylist() == [i for i in range(50) if i != 11]
