@@ -359,6 +359,27 @@ async def test_run_due_runs_each_configured_bucket_once_per_interval(tmp_path: P
         await engine.close()
 
 
+async def test_a_changed_configuration_is_evaluated_before_the_next_interval(tmp_path: Path) -> None:
+    """With real days a pass runs hourly, but a rule set after the last pass began runs at once."""
+    engine = Engine(tmp_path / "data")
+    await engine.start()
+    try:
+        await engine.create_bucket("b", "alice")
+        await configure(engine, "b", Rule("r", True, EVERYTHING, expiration_days=30))
+        w = LifecycleWorker(engine, day_seconds=86400.0)
+        await w.run_due()
+        first = state.read(engine.db.reader(), "b")
+        assert first is not None
+        await w.run_due()
+        assert state.read(engine.db.reader(), "b") == first  # an hour away
+        await configure(engine, "b", Rule("r", True, EVERYTHING, expiration_days=7))
+        await w.run_due()
+        again = state.read(engine.db.reader(), "b")
+        assert again is not None and again.started > first.started
+    finally:
+        await engine.close()
+
+
 async def test_status_report_and_command(engine: Engine) -> None:
     await engine.create_bucket("b", "alice")
     await engine.create_bucket("idle", "alice")

@@ -44,6 +44,10 @@ BATCH_ROWS = 1000  # versions read per batch (a key with more versions is read w
 PAUSE_RATIO = 2.0  # sleep this many times a batch's duration after it: a pass takes <= 1/3 of the time
 MAX_PASS_INTERVAL = 3600.0  # with real days: a pass per bucket every hour
 MIN_PASS_INTERVAL = 0.5
+# How often the worker looks for configurations set or changed since their bucket's last pass
+# started: a new rule is evaluated within seconds, not at the next scheduled pass (an hour away
+# with real days). The look is two indexed reads.
+CONFIG_POLL = 5.0
 LIFECYCLE_PRINCIPAL = "s3.amazonaws.com"  # AWS's lifecycle events name S3 itself as the principal
 
 _SCAN_COLUMNS = ("seq, key, version_id, is_latest, delete_marker, size, last_modified, storage_class, tags, "
@@ -52,7 +56,7 @@ _SCAN = f"SELECT {_SCAN_COLUMNS} FROM versions WHERE bucket = ? AND key > ? ORDE
 _STACK = f"SELECT {_SCAN_COLUMNS} FROM versions WHERE bucket = ? AND key = ? ORDER BY seq DESC"
 _UPLOADS = ("SELECT * FROM uploads WHERE bucket = ? AND (key, upload_id) > (?, ?) "
             "ORDER BY key, upload_id LIMIT ?")  # fmt: skip
-_CONFIGURED = "SELECT bucket FROM config WHERE name = ? ORDER BY bucket"
+_CONFIGURED = "SELECT bucket, updated FROM config WHERE name = ? ORDER BY bucket"
 _LEGAL_HOLDS = {0: None, 1: "ON", 2: "OFF"}  # versions.legal_hold codes (storage/meta/rows.py)
 
 
@@ -154,13 +158,14 @@ class LifecycleWorker:
             except Exception:
                 log.exception("lifecycle pass failed; retrying later")
                 wait = self.interval
-            await asyncio.sleep(wait)
+            await asyncio.sleep(min(wait, CONFIG_POLL))
 
     # ---- scheduling ----
 
-    def configured(self) -> list[str]:
-        """The buckets that have a lifecycle configuration."""
-        return [str(r[0]) for r in self.engine.db.reader().execute(_CONFIGURED, (rules.CONFIG_NAME,))]
+    def configured(self) -> dict[str, float]:
+        """The buckets that have a lifecycle configuration, and when each was last set."""
+        found = self.engine.db.reader().execute(_CONFIGURED, (rules.CONFIG_NAME,))
+        return {str(r[0]): float(r[1]) for r in found}
 
     async def run_due(self) -> float:
         """Run (or resume) every pass that is due; seconds until the next one is."""
@@ -170,7 +175,12 @@ class LifecycleWorker:
             await self.engine.db.write(partial(state.forget, keep=set(buckets)), durable=False)
         for bucket in buckets:
             current = states.get(bucket)
-            if current is None or current.in_progress or current.started + self.interval <= self.clock():
+            if (
+                current is None
+                or current.in_progress
+                or current.started + self.interval <= self.clock()
+                or current.started < buckets[bucket]  # set or changed since the last pass began
+            ):
                 states[bucket] = await self.run_pass(bucket, current)
         now = self.clock()
         starts = [states[b].started + self.interval for b in buckets if b in states]
