@@ -380,6 +380,31 @@ async def test_a_changed_configuration_is_evaluated_before_the_next_interval(tmp
         await engine.close()
 
 
+async def test_next_pass_keeps_the_finished_one_and_the_totals(engine: Engine) -> None:
+    """Passes every D/4 would otherwise show their counters reset a moment after each pass."""
+    await engine.create_bucket("b", "alice")
+    for key in ("k1", "k2"):
+        await put(engine, "b", key, b"1")
+    await configure(engine, "b", Rule("r", True, EVERYTHING, expiration_days=1))
+    clock = Clock()
+    clock.offset = 2 * DAY
+    w = worker(engine, clock)
+    first = await w.run_pass("b")
+    await put(engine, "b", "k3", b"1")
+    clock.offset = 4 * DAY
+    second = state.read(engine.db.reader(), "b")
+    assert second is not None
+    second.restart(clock())  # what the next pass does first; it is saved before its first batch
+    assert second.previous == {"started": first.started, "finished": first.finished, "scanned": 2,
+                               "actions": {"r": {"expire": 2}}}  # fmt: skip
+    done = await w.run_pass("b", second)
+    assert done.actions == {"r": {"expire": 1}} and done.totals == {"r": {"expire": 3}}
+    assert done.previous is not None and done.previous["actions"] == {"r": {"expire": 2}}
+    with closing(status.connect(engine.data_dir)) as conn:
+        [entry] = status.report(conn)["buckets"]
+    assert entry["totals"] == {"r": {"expire": 3}} and entry["previous_pass"] == done.previous
+
+
 async def test_status_report_and_command(engine: Engine) -> None:
     await engine.create_bucket("b", "alice")
     await engine.create_bucket("idle", "alice")
@@ -397,9 +422,10 @@ async def test_status_report_and_command(engine: Engine) -> None:
         "buckets": [
             {"bucket": "b", "rules": 1, "in_progress": False, "cursor": None, "next_due": None,
              "last_pass": {"started": done.started, "finished": done.finished, "scanned": 1,
-                           "actions": {"r": {"expire": 1}}}},
+                           "actions": {"r": {"expire": 1}}},
+             "previous_pass": None, "totals": {"r": {"expire": 1}}},
             {"bucket": "idle", "rules": 2, "last_pass": None, "in_progress": False, "cursor": None,
-             "next_due": None},
+             "next_due": None, "previous_pass": None, "totals": {}},
         ],
     }  # fmt: skip
     result = CliRunner().invoke(cli, ["lifecycle", "status", "--data-dir", str(engine.data_dir)])

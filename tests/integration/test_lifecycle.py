@@ -343,7 +343,9 @@ def test_status_json_shape(srv: Server, scenarios: dict[str, Scenario]) -> None:
     doc = status(srv)
     assert doc["day_seconds"] == DAY
     [entry] = [b for b in doc["buckets"] if b["bucket"] == sc.bucket]
-    assert set(entry) == {"bucket", "rules", "last_pass", "in_progress", "cursor", "next_due"}
+    assert set(entry) == {"bucket", "rules", "last_pass", "in_progress", "cursor", "next_due",
+                          "previous_pass", "totals"}  # fmt: skip
+    assert sum(c.get("expire", 0) for c in entry["totals"].values()) >= 1  # kept across passes
     assert entry["rules"] == 1 and isinstance(entry["in_progress"], bool)
     last = entry["last_pass"]
     assert set(last) == {"started", "finished", "scanned", "actions"}

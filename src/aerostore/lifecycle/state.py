@@ -1,4 +1,4 @@
-"""A bucket's lifecycle pass as persisted in ``lifecycle_state`` (migration 0009_lifecycle).
+"""A bucket's lifecycle pass as persisted in ``lifecycle_state`` (migrations 0009, 0010).
 
 The worker saves it after every batch, so a restarted server resumes a pass at ``cursor``
 (the last key whose whole version stack was handled) instead of starting over; the status
@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, field
+from typing import Any
 
 Counts = dict[str, dict[str, int]]  # rule id -> action name -> count
 
@@ -25,14 +26,17 @@ class PassState:
     pending_due: float | None = None  # earliest future due date seen so far in this pass
     next_due: float | None = None  # ... in the last finished pass
     day_seconds: float = 86400.0  # the server's lifecycle day, for the status command
+    previous: dict[str, Any] | None = None  # the last finished pass: started, finished, scanned, actions
+    totals: Counts = field(default_factory=dict)  # actions across every pass
 
     @property
     def in_progress(self) -> bool:
         return self.finished is None
 
     def count(self, rule_id: str, action: str, n: int = 1) -> None:
-        per_rule = self.actions.setdefault(rule_id, {})
-        per_rule[action] = per_rule.get(action, 0) + n
+        for counts in (self.actions, self.totals):
+            per_rule = counts.setdefault(rule_id, {})
+            per_rule[action] = per_rule.get(action, 0) + n
 
     def due(self, when: float | None) -> None:
         if when is not None and (self.pending_due is None or when < self.pending_due):
@@ -44,13 +48,17 @@ class PassState:
         self.next_due = self.pending_due
 
     def restart(self, now: float) -> None:
-        """A new pass: the counters start over, the last pass's next due date stays until it ends."""
+        """A new pass: the counters start over (the finished pass is kept as ``previous``), the last
+        pass's next due date stays until it ends."""
+        if self.finished is not None:
+            self.previous = {"started": self.started, "finished": self.finished, "scanned": self.scanned,
+                             "actions": self.actions}  # fmt: skip
         self.started, self.finished, self.cursor = now, None, None
         self.scanned, self.actions, self.pending_due = 0, {}, None
 
 
 _COLUMNS = ("bucket", "started", "finished", "cursor", "scanned", "actions", "pending_due", "next_due",
-            "day_seconds")  # fmt: skip
+            "day_seconds", "previous", "totals")  # fmt: skip
 
 
 def _to_state(row: sqlite3.Row) -> PassState:
@@ -64,6 +72,8 @@ def _to_state(row: sqlite3.Row) -> PassState:
         pending_due=row["pending_due"],
         next_due=row["next_due"],
         day_seconds=row["day_seconds"],
+        previous=None if row["previous"] is None else json.loads(row["previous"]),
+        totals=json.loads(row["totals"]),
     )
 
 
@@ -82,8 +92,10 @@ def read_all(conn: sqlite3.Connection) -> dict[str, PassState]:
 def save(conn: sqlite3.Connection, state: PassState) -> None:
     """Write job: the pass as it stands (after a batch, at its start and at its end)."""
     actions = json.dumps(state.actions, sort_keys=True)
+    previous = None if state.previous is None else json.dumps(state.previous, sort_keys=True)
     values = (state.bucket, state.started, state.finished, state.cursor, state.scanned, actions,
-              state.pending_due, state.next_due, state.day_seconds)  # fmt: skip
+              state.pending_due, state.next_due, state.day_seconds, previous,
+              json.dumps(state.totals, sort_keys=True))  # fmt: skip
     marks = ", ".join("?" * len(_COLUMNS))
     conn.execute(f"INSERT OR REPLACE INTO lifecycle_state ({', '.join(_COLUMNS)}) VALUES ({marks})", values)
 

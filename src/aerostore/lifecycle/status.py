@@ -6,10 +6,13 @@ in beside the writer). The JSON shape is fixed (bench/lifecycle.py reads it)::
     {"day_seconds": N, "buckets": [{"bucket": str, "rules": int,
       "last_pass": {"started": float, "finished": float | null, "scanned": int,
                     "actions": {rule_id: {action: count}}} | null,
-      "in_progress": bool, "cursor": str | null, "next_due": float | null}]}
+      "in_progress": bool, "cursor": str | null, "next_due": float | null,
+      "previous_pass": {same as last_pass} | null, "totals": {rule_id: {action: count}}}]}
 
-``last_pass`` is the running pass while one runs (``finished`` null); ``next_due`` is the earliest
-future due date the last finished pass saw (or, while the first pass runs, the one seen so far).
+``last_pass`` is the running pass while one runs (``finished`` null), and ``previous_pass`` then
+the last finished one; ``totals`` counts the actions of every pass so far. ``next_due`` is the
+earliest future due date the last finished pass saw (or, while the first pass runs, the one seen
+so far).
 """
 
 from __future__ import annotations
@@ -58,14 +61,15 @@ def _passes(conn: sqlite3.Connection) -> dict[str, PassState]:
 def _bucket(bucket: str, count: int, current: PassState | None) -> dict[str, Any]:
     if current is None:
         return {"bucket": bucket, "rules": count, "last_pass": None, "in_progress": False, "cursor": None,
-                "next_due": None}  # fmt: skip
+                "next_due": None, "previous_pass": None, "totals": {}}  # fmt: skip
     last = {"started": current.started, "finished": current.finished, "scanned": current.scanned,
             "actions": current.actions}  # fmt: skip
     next_due = current.next_due
     if current.in_progress and next_due is None:
         next_due = current.pending_due
     return {"bucket": bucket, "rules": count, "last_pass": last, "in_progress": current.in_progress,
-            "cursor": current.cursor, "next_due": next_due}  # fmt: skip
+            "cursor": current.cursor, "next_due": next_due, "previous_pass": current.previous,
+            "totals": current.totals}  # fmt: skip
 
 
 def render(doc: dict[str, Any]) -> str:
@@ -86,13 +90,24 @@ def render(doc: dict[str, Any]) -> str:
         else:
             lines.append(f"  last pass {_time(last['started'])} .. {_time(last['finished'])}")
         lines.append(f"  versions scanned: {last['scanned']}")
-        for rule_id, counts in sorted(last["actions"].items()):
-            done = ", ".join(f"{name} {n}" for name, n in sorted(counts.items()))
-            lines.append(f"  rule {rule_id!r}: {done}")
+        lines += _actions("  ", last["actions"])
+        previous = b["previous_pass"]
+        if b["in_progress"] and previous is not None:
+            lines.append(f"  previous pass {_time(previous['started'])} .. {_time(previous['finished'])}, "
+                         f"{previous['scanned']} versions scanned")  # fmt: skip
+            lines += _actions("    ", previous["actions"])
+        if b["totals"]:
+            lines.append("  all passes so far:")
+            lines += _actions("    ", b["totals"])
         lines.append(
             f"  next due: {_time(b['next_due']) if b['next_due'] is not None else 'nothing pending'}"
         )
     return "\n".join(lines)
+
+
+def _actions(indent: str, counts: dict[str, dict[str, int]]) -> list[str]:
+    return [f"{indent}rule {rule_id!r}: " + ", ".join(f"{name} {n}" for name, n in sorted(done.items()))
+            for rule_id, done in sorted(counts.items())]  # fmt: skip
 
 
 def _time(epoch: float | None) -> str:
