@@ -25,6 +25,7 @@ from rich.table import Table
 from aerostore.audit import catalog, query
 from aerostore.cli.options import data_dir_option
 from aerostore.config import CREDENTIALS_FILE
+from aerostore.firehose.cli import verify_command
 
 FORMATS = click.Choice(["table", "json", "csv"])
 CATALOG_FORMATS = click.Choice(["json", "glue", "ddl"])
@@ -111,8 +112,8 @@ def catalog_command(fmt: str) -> None:
             click.echo(json.dumps(entry, indent=2))
 
 
-# `aerostore audit verify` (the hash chain of delivered files) is the delivery's own command:
-# firehose/ registers it here, with audit_group.add_command(...).
+# `aerostore audit verify` (the hash chain of delivered files) is the delivery's own command.
+audit_group.add_command(verify_command)
 
 
 def _since(text: str | None) -> float | None:

@@ -1,32 +1,47 @@
-"""The `aerostore` command."""
+"""The `aerostore` command.
+
+Subcommands are imported when they are run, not when the program starts: `aerostore serve`
+needs the whole server, `aerostore lifecycle status` only SQLite, and importing everything
+(DuckDB, boto3, pyarrow, libvips) for every command cost most of a second.
+"""
 
 from __future__ import annotations
+
+import importlib
 
 import click
 
 from aerostore import __version__
-from aerostore.cli.admin import admin_group
-from aerostore.cli.audit import audit_group
-from aerostore.cli.lifecycle import lifecycle_group
-from aerostore.cli.media import media_group
-from aerostore.cli.serve import serve_command
-from aerostore.cli.worker import worker_group
-from aerostore.firehose.cli import verify_command
+
+# name -> (module, attribute) of each subcommand
+COMMANDS = {
+    "serve": ("aerostore.cli.serve", "serve_command"),
+    "worker": ("aerostore.cli.worker", "worker_group"),
+    "media": ("aerostore.cli.media", "media_group"),
+    "admin": ("aerostore.cli.admin", "admin_group"),
+    "audit": ("aerostore.cli.audit", "audit_group"),
+    "lifecycle": ("aerostore.cli.lifecycle", "lifecycle_group"),
+}
 
 
-@click.group()
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module, attribute = COMMANDS[cmd_name]
+            command: click.Command = getattr(importlib.import_module(module), attribute)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup)
 @click.version_option(__version__, prog_name="aerostore")
 def cli() -> None:
     """aerostore: the AircraftOps object-storage platform (S3 API + pipelines) in one program."""
-
-
-cli.add_command(serve_command)
-cli.add_command(worker_group)
-cli.add_command(media_group)
-cli.add_command(admin_group)
-cli.add_command(audit_group)
-cli.add_command(lifecycle_group)
-audit_group.add_command(verify_command)
 
 
 def main() -> None:
