@@ -30,10 +30,10 @@ from botocore import exceptions as client_errors  # type: ignore[import-untyped]
 from botocore.config import Config as BotoConfig  # type: ignore[import-untyped]
 
 from aerostore.audit.catalog import IGNORED_PREFIXES, TABLES, Table
+from aerostore.lifecycle.model import ARCHIVE_CLASSES  # unreadable until restored: left out of queries
 
 log = logging.getLogger(__name__)
 
-ARCHIVE_CLASSES = frozenset({"GLACIER", "DEEP_ARCHIVE"})  # unreadable until restored: left out of queries
 MAX_ROWS = 10_000  # what `who`/`activity` and the HTTP endpoint return at most
 _SINCE = re.compile(r"(\d+)\s*([smhdw])")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}

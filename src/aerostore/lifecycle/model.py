@@ -13,7 +13,9 @@ CONFIG_NAME = "lifecycle"  # a bucket's configuration: its row of that name in `
 STORAGE_CLASSES = frozenset(
     {"STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"}
 )  # the targets a transition may name
+# Classes whose bytes live in the archive tier: GET needs a restore first (docs/archive.md).
 ARCHIVE_CLASSES = frozenset({"GLACIER", "DEEP_ARCHIVE"})
+REAL_DAY = 86400.0  # seconds in a lifecycle day unless --lifecycle-day-seconds says otherwise
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from aerostore.lifecycle import rules, state
+from aerostore.lifecycle.model import REAL_DAY
 from aerostore.lifecycle.state import PassState
 
 META = "meta.sqlite3"
-DEFAULT_DAY_SECONDS = 86400.0
 
 
 def connect(data_dir: Path) -> sqlite3.Connection:
@@ -48,7 +48,7 @@ def report(conn: sqlite3.Connection) -> dict[str, Any]:
     buckets = [_bucket(str(bucket), len(rules.from_json(str(value)).rules), passes.get(bucket))
                for bucket, value in configs.fetchall()]  # fmt: skip
     days = {p.day_seconds for p in passes.values()}
-    return {"day_seconds": days.pop() if len(days) == 1 else DEFAULT_DAY_SECONDS, "buckets": buckets}
+    return {"day_seconds": days.pop() if len(days) == 1 else REAL_DAY, "buckets": buckets}
 
 
 def _passes(conn: sqlite3.Connection) -> dict[str, PassState]:

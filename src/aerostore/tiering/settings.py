@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from aerostore.config import Config
+from aerostore.lifecycle.model import REAL_DAY
 from aerostore.tiering.tiers import ArchiveTier, DirectoryTier, S3Tier
 
-REAL_DAY = 86400.0
 # AWS: Expedited 1-5 minutes, Standard 3-5 hours, Bulk 5-12 hours (GLACIER).
 DEFAULT_DELAYS = {"Expedited": 120.0, "Standard": 4 * 3600.0, "Bulk": 12 * 3600.0}
 _DELAY_KEYS = {f"restore_delay_{tier.lower()}": tier for tier in DEFAULT_DELAYS}

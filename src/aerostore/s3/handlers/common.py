@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from email.utils import formatdate, parsedate_to_datetime
 
 from aerostore.auth import checksums
+from aerostore.lifecycle.model import ARCHIVE_CLASSES
 from aerostore.s3 import errors, retention, tags
 from aerostore.storage.model import NULL_VERSION, Conditions, ObjectAttrs, ObjectVersion
 
@@ -16,7 +17,6 @@ META_PREFIX = "x-amz-meta-"
 X_AMZ_TAGGING = "x-amz-tagging"
 X_AMZ_TAGGING_COUNT = "x-amz-tagging-count"
 X_AMZ_RESTORE = "x-amz-restore"
-ARCHIVE_CLASSES = frozenset({"GLACIER", "DEEP_ARCHIVE"})  # refuse GET until restored (docs/archive.md)
 MAX_META_BYTES = 2048
 STORAGE_CLASSES = {
     "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
@@ -181,13 +181,14 @@ def restore_header(version: ObjectVersion) -> str:
     return f'ongoing-request="false", expiry-date="{http_date(restore.expiry)}"'
 
 
-def check_readable(version: ObjectVersion) -> None:
+def check_readable(version: ObjectVersion, message: str | None = None) -> None:
     """GET and copies of an archived version need a completed restore: else 403 InvalidObjectState.
 
     See https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html (InvalidObjectState).
     """
     if version.attrs.storage_class in ARCHIVE_CLASSES and not version.restored:
-        raise errors.InvalidObjectState(StorageClass=version.attrs.storage_class)
+        args = () if message is None else (message,)
+        raise errors.InvalidObjectState(*args, StorageClass=version.attrs.storage_class)
 
 
 def checksum_headers(version: ObjectVersion) -> dict[str, str]:

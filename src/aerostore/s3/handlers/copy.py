@@ -16,9 +16,9 @@ from aerostore.s3 import errors, retention, tags, xml
 from aerostore.s3.handlers import object_lock
 from aerostore.s3.handlers.acl import write_acl
 from aerostore.s3.handlers.common import (
-    ARCHIVE_CLASSES,
     X_AMZ_TAGGING,
     attrs_from_headers,
+    check_readable,
     checksum_algorithm,
     etag_matches,
     parse_http_date,
@@ -52,8 +52,7 @@ def copy_source(req: S3Request) -> ObjectVersion:
         if version_id is not None:
             raise errors.InvalidRequest("The source of a copy request may not specifically refer to a delete marker by version id.")  # noqa: E501
         raise errors.NoSuchKey(Key=key)
-    if source.attrs.storage_class in ARCHIVE_CLASSES and not source.restored:
-        raise errors.InvalidObjectState(ARCHIVED_SOURCE, StorageClass=source.attrs.storage_class)
+    check_readable(source, ARCHIVED_SOURCE)
     check_source_conditions(req.headers, source)
     return source
 

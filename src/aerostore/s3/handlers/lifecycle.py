@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from aerostore.http.context import Result
 from aerostore.lifecycle import dates, rules
+from aerostore.lifecycle.model import REAL_DAY
 from aerostore.s3 import errors
 from aerostore.s3.handlers.common import http_date, require_integrity_header
 from aerostore.s3.request import S3Request
@@ -16,7 +17,6 @@ from aerostore.storage.model import ObjectVersion
 
 XML = {"content-type": "application/xml"}
 X_AMZ_EXPIRATION = "x-amz-expiration"
-REAL_DAY = 86400.0
 
 
 async def put_bucket_lifecycle_configuration(req: S3Request) -> Result:
